@@ -1,0 +1,1 @@
+"""A reusable Redis response cache for Django and DRF views."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CacheopsConfig(AppConfig):
+    name = "cacheops"
+    verbose_name = "Response cache"

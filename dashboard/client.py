@@ -1,0 +1,118 @@
+"""
+The one module that talks to the search engine.
+
+It builds the Elasticsearch client from settings on first use, switches it to plain
+`application/json` for osmem through the transport's node class, and translates every
+transport error into `SearchUnavailable` (HTTP 503, code `search_unavailable`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from elastic_transport import ApiError, TransportError, Urllib3HttpNode
+from elasticsearch import Elasticsearch
+from elasticsearch import exceptions as es_exceptions
+from rest_framework import status
+from rest_framework.exceptions import APIException
+
+logger = logging.getLogger(__name__)
+
+_COMPATIBLE_MIMETYPE = re.compile(r"application/vnd\.elasticsearch\+([\w-]+);\s*compatible-with=\d+")
+_client: Elasticsearch | None = None
+_client_lock = threading.Lock()
+
+
+class SearchUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The search engine is unreachable; try again in a moment."
+    default_code = "search_unavailable"
+
+
+class PlainJsonNode(Urllib3HttpNode):
+    """A node that sends plain `application/json`, for OpenSearch-compatible engines such as osmem.
+
+    The elasticsearch 8 client always asks for `compatible-with=8` media types, which osmem
+    refuses with 406 on requests with a body.
+    """
+
+    def perform_request(self, method: str, target: str, body: bytes | None = None, headers: Any = None, **kwargs: Any):
+        if headers:
+            headers = headers.copy()
+            for name in ("accept", "content-type"):
+                if headers.get(name):
+                    headers[name] = _COMPATIBLE_MIMETYPE.sub(r"application/\1", headers[name])
+        return super().perform_request(method, target, body=body, headers=headers, **kwargs)
+
+
+def make_client(url: str, *, flavor: str, timeout: float) -> Elasticsearch:
+    """Build a client for `url`; `flavor` 'osmem' switches to the plain-JSON node class."""
+    options: dict[str, Any] = {"request_timeout": timeout, "max_retries": 1, "retry_on_timeout": False}
+    if flavor == "osmem":
+        options["node_class"] = PlainJsonNode
+    return Elasticsearch(url, **options)
+
+
+def get_client() -> Elasticsearch:
+    """Return the process-wide client, built from settings on first use."""
+    global _client
+    if _client is None:
+        with _client_lock:
+            if _client is None:
+                if not settings.ELASTICSEARCH_URL:
+                    raise SearchUnavailable("No search engine is configured: set ELASTICSEARCH_URL.")
+                _client = make_client(
+                    settings.ELASTICSEARCH_URL,
+                    flavor=settings.ELASTICSEARCH_FLAVOR,
+                    timeout=settings.ELASTICSEARCH_TIMEOUT,
+                )
+    return _client
+
+
+def reset_client() -> None:
+    """Forget the client so the next call builds one from the current settings."""
+    global _client
+    with _client_lock:
+        if _client is not None:
+            _client.close()
+        _client = None
+
+
+@receiver(setting_changed)
+def _reset_on_setting_change(*, setting: str, **kwargs: Any) -> None:
+    if setting.startswith("ELASTICSEARCH_"):
+        reset_client()
+
+
+@contextmanager
+def search_errors() -> Iterator[None]:
+    """Translate transport and engine errors into `SearchUnavailable`, logging the original."""
+    try:
+        yield
+    except (TransportError, ConnectionError) as exc:
+        logger.error("[SEARCH ERROR] search engine unreachable: %s", exc)
+        raise SearchUnavailable() from exc
+    except es_exceptions.NotFoundError:
+        raise
+    except ApiError as exc:
+        logger.error("[SEARCH ERROR] search engine refused a request: %s", exc)
+        raise SearchUnavailable("The search engine failed to answer; try again in a moment.") from exc
+
+
+def ping() -> tuple[bool, str]:
+    """Tell whether the search engine answers, with a short reason when it does not."""
+    try:
+        get_client().options(request_timeout=2).info()
+    except SearchUnavailable as exc:
+        return False, str(exc.detail)
+    except (TransportError, ApiError, ConnectionError) as exc:
+        return False, f"unreachable: {type(exc).__name__}"
+    return True, "ok"

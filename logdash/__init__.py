@@ -1,0 +1,1 @@
+"""logdash: a log-analytics API whose expensive reads are served from a Redis response cache."""

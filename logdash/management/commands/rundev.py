@@ -1,0 +1,133 @@
+"""
+`python manage.py rundev` (what `make run` calls): the whole stack on one machine.
+
+It starts what is missing (the embedded search engine, a bundled Redis when none answers),
+migrates, creates the demo admin, loads demo logs, warms the cache and serves with gunicorn.
+Ctrl-C or SIGTERM stops everything it started.
+"""
+
+from __future__ import annotations
+
+import errno
+import signal
+import socket
+import subprocess
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.test.utils import override_settings
+
+from logdash.services import RunningService, ServiceError, find_or_start_redis, start_search_engine
+
+
+def port_is_taken(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            return exc.errno in (errno.EADDRINUSE, errno.EACCES)
+    return False
+
+
+class Command(BaseCommand):
+    help = "Start the search engine and Redis if missing, migrate, load demo logs and serve with gunicorn."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=settings.PORT)
+        parser.add_argument("--workers", type=int, default=settings.LOGDASH_WEB_WORKERS)
+        parser.add_argument("--demo-lines", type=int, default=settings.LOGDASH_DEMO_LINES)
+
+    def handle(self, *args: Any, host: str, port: int, workers: int, demo_lines: int, **options: Any) -> None:
+        if workers < 2:
+            raise CommandError(f"--workers={workers}: serve with 2 workers or more, so shared state is really shared.")
+        if port_is_taken(host, port):
+            raise CommandError(
+                f"Port {port} on {host} is taken: is another `make run` serving http://{host}:{port}/ ? "
+                "Stop it, or choose another port with PORT=8001 make run."
+            )
+        self.services: list[RunningService] = []
+        signal.signal(signal.SIGTERM, self._on_sigterm)
+        try:
+            self._run(host, port, workers, demo_lines)
+        except ServiceError as exc:
+            raise CommandError(str(exc)) from exc
+        except KeyboardInterrupt:
+            self.stdout.write("\nStopping.")
+        finally:
+            self._stop_all()
+
+    def _on_sigterm(self, signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    def _start_services(self) -> dict[str, Any]:
+        overrides: dict[str, Any] = {}
+        if not settings.ELASTICSEARCH_URL:
+            engine = start_search_engine()
+            self.services.append(engine)
+            overrides.update(ELASTICSEARCH_URL=engine.url, ELASTICSEARCH_FLAVOR="osmem")
+            self.stdout.write(f"Search engine: embedded osmem-server at {engine.url} (pid {engine.pid})")
+        else:
+            self.stdout.write(f"Search engine: {settings.ELASTICSEARCH_URL} ({settings.ELASTICSEARCH_FLAVOR})")
+        redis_service = find_or_start_redis(settings.REDIS_URL, url_is_explicit=settings.REDIS_URL_IS_EXPLICIT)
+        if redis_service.started_here:
+            self.services.append(redis_service)
+            self.stdout.write(f"Redis: nothing answered at {settings.REDIS_URL}; started bundled redis-server at "
+                              f"{redis_service.url} (pid {redis_service.pid})")
+        else:
+            self.stdout.write(f"Redis: {redis_service.url}")
+        caches = {alias: dict(config) for alias, config in settings.CACHES.items()}
+        caches["default"]["LOCATION"] = redis_service.url
+        overrides.update(CACHES=caches, REDIS_URL=redis_service.url)
+        return overrides
+
+    def _run(self, host: str, port: int, workers: int, demo_lines: int) -> None:
+        overrides = self._start_services()
+        with override_settings(**overrides):
+            call_command("migrate", interactive=False, verbosity=0)
+            self._create_admin()
+            if "ELASTICSEARCH_URL" in overrides:
+                call_command("load_demo_logs", lines=demo_lines, replace=True, stdout=self.stdout)
+            call_command("warm_cache", stdout=self.stdout)
+        self._serve(host, port, workers, overrides)
+
+    def _create_admin(self) -> None:
+        user_model = get_user_model()
+        if user_model.objects.filter(is_superuser=True).exists():
+            self.stdout.write("Admin: a superuser already exists; log in with it.")
+            return
+        user_model.objects.create_superuser(
+            settings.LOGDASH_ADMIN_USER, f"{settings.LOGDASH_ADMIN_USER}@localhost", settings.LOGDASH_ADMIN_PASSWORD
+        )
+        self.stdout.write(
+            f"Admin: created superuser {settings.LOGDASH_ADMIN_USER!r} "
+            f"with password {settings.LOGDASH_ADMIN_PASSWORD!r}"
+        )
+
+    def _serve(self, host: str, port: int, workers: int, overrides: dict[str, Any]) -> None:
+        environment = [f"REDIS_URL={overrides['REDIS_URL']}"]
+        if "ELASTICSEARCH_URL" in overrides:
+            environment += [f"ELASTICSEARCH_URL={overrides['ELASTICSEARCH_URL']}", "ELASTICSEARCH_FLAVOR=osmem"]
+        command = [sys.executable, "-m", "gunicorn", "logdash.wsgi:application", "--bind", f"{host}:{port}",
+                   "--workers", str(workers), "--timeout", "600", "--access-logfile", "-"]
+        for item in environment:
+            command += ["--env", item]
+        self.stdout.write(self.style.SUCCESS(
+            f"\nlogdash is serving on http://{host}:{port}/  (API: /api/, admin: /admin/, health: /api/health)\n"
+            f"Log in as {settings.LOGDASH_ADMIN_USER!r} / {settings.LOGDASH_ADMIN_PASSWORD!r}. Ctrl-C stops everything.\n"
+        ))
+        self.stdout.flush()
+        gunicorn = subprocess.Popen(command)
+        self.services.append(RunningService("gunicorn", f"http://{host}:{port}", gunicorn, stop_grace=10))
+        code = gunicorn.wait()
+        if code:
+            raise CommandError(f"gunicorn exited with code {code}.")
+
+    def _stop_all(self) -> None:
+        for service in reversed(self.services):
+            service.stop()

@@ -1,0 +1,16 @@
+"""URL routes of logdash."""
+
+from django.contrib import admin
+from django.urls import path
+from rest_framework.authtoken.views import obtain_auth_token
+
+from logdash.views import HealthView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/auth/token", obtain_auth_token, name="api-token"),
+    path("api/health", HealthView.as_view(), name="health"),
+]
+
+handler404 = "logdash.exceptions.json_not_found"
+handler500 = "logdash.exceptions.json_server_error"

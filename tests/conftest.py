@@ -1,0 +1,106 @@
+"""
+Session fixtures: the real Redis and the real search engine.
+
+Redis is the one answering at REDIS_URL, else the bundled redis-server; the search engine
+is an osmem-server started for this session. A service that cannot be started stops the
+run with a message naming it (never a skip). Each test session gets its own Django cache
+KEY_PREFIX, so concurrent runs on one Redis never see each other's keys; each test that
+asks for `search_engine` gets a fresh copy-on-write clone of the engine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import caches
+from django.test.utils import override_settings
+from django_redis import get_redis_connection
+
+from logdash.services import RunningService, ServiceError, find_or_start_redis, start_search_engine
+
+LOGHUB_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "loghub"
+TEST_KEY_PREFIX = f"logdash-test-{os.getpid()}"
+
+
+@pytest.fixture(scope="session")
+def redis_service() -> Iterator[RunningService]:
+    try:
+        service = find_or_start_redis(settings.REDIS_URL, url_is_explicit=settings.REDIS_URL_IS_EXPLICIT)
+    except ServiceError as exc:
+        pytest.exit(f"Redis could not be found or started: {exc}", returncode=3)
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="session")
+def search_engine_service() -> Iterator[RunningService]:
+    try:
+        service = start_search_engine()
+    except ServiceError as exc:
+        pytest.exit(f"The search engine could not be started: {exc}", returncode=3)
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _services(redis_service: RunningService, search_engine_service: RunningService) -> Iterator[None]:
+    """Point Django's cache and the search client at this session's services."""
+    caches_setting = {alias: dict(config) for alias, config in settings.CACHES.items()}
+    caches_setting["default"].update(LOCATION=redis_service.url, KEY_PREFIX=TEST_KEY_PREFIX)
+    with override_settings(
+        CACHES=caches_setting,
+        REDIS_URL=redis_service.url,
+        ELASTICSEARCH_URL=search_engine_service.url,
+        ELASTICSEARCH_FLAVOR="osmem",
+    ):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache(_services: None) -> Iterator[None]:
+    """Remove this session's cache keys after each test (only ours: the prefix is per session)."""
+    yield
+    connection = get_redis_connection("default")
+    keys = list(connection.scan_iter(match=f"{TEST_KEY_PREFIX}:*", count=1000))
+    if keys:
+        connection.unlink(*keys)
+
+
+@pytest.fixture
+def redis_connection(_services: None):
+    """The raw redis-py client behind the default cache."""
+    return get_redis_connection("default")
+
+
+@pytest.fixture
+def cache(_services: None):
+    return caches["default"]
+
+
+def _osmem_request(method: str, url: str) -> dict:
+    request = urllib.request.Request(url, method=method, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        text = response.read().decode()
+    return json.loads(text) if text else {}
+
+
+@pytest.fixture
+def search_engine(search_engine_service: RunningService) -> Iterator[str]:
+    """A fresh, empty clone of the session's search engine for this test; yields its URL."""
+    clone = _osmem_request("POST", f"{search_engine_service.url}/_osmem/clones")
+    with override_settings(ELASTICSEARCH_URL=clone["url"], ELASTICSEARCH_FLAVOR="osmem"):
+        yield clone["url"]
+    _osmem_request("DELETE", f"{search_engine_service.url}/_osmem/clones/{clone['id']}")
+
+
+@pytest.fixture
+def loghub_dir() -> Path:
+    if not LOGHUB_DIR.is_dir():
+        pytest.skip(f"the Loghub samples are not at {LOGHUB_DIR} (../shared/data/loghub beside the checkout)")
+    return LOGHUB_DIR
