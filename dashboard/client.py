@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -19,10 +19,15 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from elastic_transport import ApiError, TransportError, Urllib3HttpNode
-from elasticsearch import Elasticsearch
+from elasticsearch import Elasticsearch, helpers
 from elasticsearch import exceptions as es_exceptions
+from elasticsearch_dsl import Search
+from elasticsearch_dsl.response import Response
 from rest_framework import status
 from rest_framework.exceptions import APIException
+
+from dashboard.conf import dashboard_settings
+from dashboard.documents import get_index_template_body
 
 logger = logging.getLogger(__name__)
 
@@ -116,3 +121,60 @@ def ping() -> tuple[bool, str]:
     except (TransportError, ApiError, ConnectionError) as exc:
         return False, f"unreachable: {type(exc).__name__}"
     return True, "ok"
+
+
+def execute(search: Search) -> Response:
+    """Run a `Search` built by `dashboard.queries`; errors become `SearchUnavailable`.
+
+    On an engine that has no index yet (nothing uploaded), the index is created and the
+    search answers empty rather than 404.
+    """
+    with search_errors():
+        try:
+            return search.using(get_client()).execute()
+        except es_exceptions.NotFoundError:
+            ensure_index()
+            return search.using(get_client()).execute()
+
+
+def ensure_index() -> str:
+    """Create the index template, the versioned index and its alias if missing; return the index name."""
+    client = get_client()
+    alias, index = dashboard_settings.INDEX_ALIAS, dashboard_settings.index_name
+    with search_errors():
+        client.indices.put_index_template(name=alias, **get_index_template_body())
+        if not client.indices.exists(index=index):
+            try:
+                client.indices.create(index=index, aliases={alias: {"is_write_index": True}})
+            except es_exceptions.BadRequestError as exc:
+                if "already_exists" not in str(exc) and "already exists" not in str(exc):
+                    raise
+    return index
+
+
+def bulk_index(documents: Iterable[dict[str, Any]], *, chunk_size: int) -> int:
+    """Index `documents` (each with `_id` and `_source`) in bulk requests; return how many were indexed.
+
+    Any document the engine refuses fails the whole call, so a caller can roll back.
+    """
+    actions = ({"_index": dashboard_settings.INDEX_ALIAS, **document} for document in documents)
+    with search_errors():
+        try:
+            indexed, _ = helpers.bulk(get_client(), actions, chunk_size=chunk_size, max_chunk_bytes=20 * 1024 * 1024)
+        except helpers.BulkIndexError as exc:
+            first = exc.errors[0] if exc.errors else {}
+            raise SearchUnavailable(f"The search engine refused {len(exc.errors)} log lines; first: {first}") from exc
+    return indexed
+
+
+def delete_matching(search: Search) -> int:
+    """Delete every document `search` matches; return how many."""
+    with search_errors():
+        response = search.using(get_client()).params(refresh=True, conflicts="proceed").delete()
+    return int(response.to_dict().get("deleted", 0))
+
+
+def refresh() -> None:
+    """Make what was just indexed visible to searches."""
+    with search_errors():
+        get_client().indices.refresh(index=dashboard_settings.INDEX_ALIAS)

@@ -119,11 +119,14 @@ class Command(BaseCommand):
             command += ["--env", item]
         self.stdout.write(self.style.SUCCESS(
             f"\nlogdash is serving on http://{host}:{port}/  (API: /api/, admin: /admin/, health: /api/health)\n"
-            f"Log in as {settings.LOGDASH_ADMIN_USER!r} / {settings.LOGDASH_ADMIN_PASSWORD!r}. Ctrl-C stops everything.\n"
+            f"Log in as {settings.LOGDASH_ADMIN_USER!r} / {settings.LOGDASH_ADMIN_PASSWORD!r}. "
+            "Ctrl-C stops everything.\n"
         ))
         self.stdout.flush()
         gunicorn = subprocess.Popen(command)
         self.services.append(RunningService("gunicorn", f"http://{host}:{port}", gunicorn, stop_grace=10))
+        self.stdout.write(f"gunicorn: master pid {gunicorn.pid}, {workers} workers")
+        self.stdout.flush()
         code = gunicorn.wait()
         if code:
             raise CommandError(f"gunicorn exited with code {code}.")

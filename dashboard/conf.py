@@ -1,0 +1,59 @@
+"""
+The dashboard app's settings, read from the `LOGDASH` dict over these defaults.
+
+    LOGDASH = {"UPLOAD_MAX_BYTES": 50 * 1024 * 1024}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+DEFAULTS: dict[str, Any] = {
+    # Name of the alias every query reads and every upload writes; the concrete index behind it
+    # is `{INDEX_ALIAS}-v{INDEX_VERSION}` so an index can be rebuilt and swapped without downtime.
+    "INDEX_ALIAS": "logdash-logs",
+    "INDEX_VERSION": 1,
+    # Uploads larger than this are refused with 413 before they are parsed.
+    "UPLOAD_MAX_BYTES": 100 * 1024 * 1024,
+    # A gzip upload may not decompress to more than this (a gzip bomb is refused with 400).
+    "UPLOAD_MAX_DECOMPRESSED_BYTES": 1024 * 1024 * 1024,
+    # One log line may not be longer than this.
+    "MAX_LINE_BYTES": 1024 * 1024,
+    # Documents sent per bulk request.
+    "BULK_BATCH_SIZE": 2000,
+    # Search: the largest page, and how deep page/size may go before a cursor is needed.
+    "SEARCH_MAX_SIZE": 100,
+    "SEARCH_MAX_WINDOW": 10_000,
+    # Trends: the largest `days`.
+    "TRENDS_MAX_DAYS": 90,
+    # How many of the most frequent searches `warm_cache` fills.
+    "WARM_POPULAR_SEARCHES": 10,
+}
+
+
+class DashboardSettings:
+    """Attribute access to the dashboard settings: the project's `LOGDASH` dict over DEFAULTS."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in DEFAULTS:
+            raise AttributeError(f"Invalid dashboard setting: {name!r}; known settings are {sorted(DEFAULTS)}.")
+        user_settings = getattr(settings, "LOGDASH", {}) or {}
+        if name == "UPLOAD_MAX_BYTES" and name not in user_settings:
+            return getattr(settings, "LOGDASH_UPLOAD_MAX_BYTES", DEFAULTS[name])
+        return user_settings.get(name, DEFAULTS[name])
+
+    @property
+    def index_name(self) -> str:
+        return f"{self.INDEX_ALIAS}-v{self.INDEX_VERSION}"
+
+
+dashboard_settings = DashboardSettings()
+
+
+@receiver(setting_changed)
+def _ignore(**kwargs: Any) -> None:
+    """Settings are read on every access, so `override_settings` needs nothing reloaded."""

@@ -1,0 +1,49 @@
+"""
+The `LogEntry` document, its index template and the alias behind which it lives.
+
+Queries read the alias and uploads write through it; the concrete index is versioned
+(`logdash-logs-v1`), so a mapping change is a new index filled in the background and an
+atomic alias swap (`rebuild_index`), with no downtime.
+"""
+
+from __future__ import annotations
+
+from elasticsearch_dsl import Boolean, Date, Document, Integer, Keyword, Long, Text
+
+from dashboard.conf import dashboard_settings
+
+
+class LogEntry(Document):
+    """One line of an uploaded log file."""
+
+    level = Keyword()
+    message = Text(fields={"keyword": Keyword(ignore_above=512)})
+    # The message with numbers, ids and addresses masked, so similar lines group in "top errors".
+    message_pattern = Keyword(ignore_above=512)
+    source = Keyword()
+    host = Keyword()
+    process = Keyword()
+    product = Keyword()
+    upload_id = Long()
+    owner_id = Long()
+    line_number = Integer()
+    parsed = Boolean()
+
+    class Index:
+        name = "logdash-logs"
+        settings = {"number_of_shards": 1, "number_of_replicas": 0}
+
+
+LogEntry._doc_type.mapping.field("@timestamp", Date())
+
+
+def get_index_template_body() -> dict:
+    """The composable template every `logdash-logs-v*` index is created from."""
+    return {
+        "index_patterns": [f"{dashboard_settings.INDEX_ALIAS}-v*"],
+        "template": {
+            "settings": dict(LogEntry._index._settings),
+            "mappings": LogEntry._doc_type.mapping.to_dict(),
+        },
+        "priority": 100,
+    }

@@ -1,0 +1,68 @@
+"""`manage.py ingest_logs FILE... [--product P]`: what POST /api/upload does, from the shell."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from dashboard.client import SearchUnavailable
+from dashboard.indexing import ingest_file, start_upload
+from dashboard.ingest import InvalidLogFile
+from dashboard.models import Product
+
+
+class Command(BaseCommand):
+    help = "Parse and index log files (plain or gzip), one upload per file."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("files", nargs="+", type=Path)
+        parser.add_argument("--product", help="Slug of the product these logs belong to.")
+        parser.add_argument("--user", help="Username recorded as the uploader.")
+
+    def handle(self, *args: Any, files: list[Path], product: str | None, user: str | None, **options: Any) -> None:
+        product_obj = self._product(product)
+        owner = self._owner(user)
+        failures = 0
+        for path in files:
+            if not path.is_file():
+                raise CommandError(f"{path} is not a file.")
+            upload = start_upload(filename=path.name, size_bytes=path.stat().st_size,
+                                  owner_id=owner.pk if owner else None,
+                                  product_id=product_obj.pk if product_obj else None)
+            with path.open("rb") as fileobj, tqdm(desc=path.name, unit=" lines", disable=None) as bar:
+                def progress(read: int, bar: tqdm = bar) -> None:
+                    bar.update(read - bar.n)
+
+                try:
+                    result = ingest_file(upload, fileobj, progress=progress)
+                except (InvalidLogFile, SearchUnavailable) as exc:
+                    failures += 1
+                    self.stderr.write(f"{path}: not indexed: {getattr(exc, 'detail', exc)}")
+                    continue
+                bar.update(result.lines_read - bar.n)
+            self.stdout.write(f"{path}: {result.detected_format}, {result.lines_read} lines read, "
+                              f"{result.lines_indexed} indexed, {result.lines_unparsed} unparsed "
+                              f"(upload {result.upload_id}).")
+        if failures:
+            raise CommandError(f"{failures} of {len(files)} files could not be indexed.")
+
+    def _product(self, slug: str | None) -> Product | None:
+        if not slug:
+            return None
+        try:
+            return Product.objects.get(slug=slug)
+        except Product.DoesNotExist:
+            known = ", ".join(Product.objects.values_list("slug", flat=True)) or "none yet"
+            raise CommandError(f"No product with slug {slug!r}; known products: {known}.") from None
+
+    def _owner(self, username: str | None):
+        if not username:
+            return None
+        try:
+            return get_user_model().objects.get_by_natural_key(username)
+        except get_user_model().DoesNotExist:
+            raise CommandError(f"No user named {username!r}.") from None

@@ -1,0 +1,52 @@
+"""Uploads and products: what lives in the SQL database (the log lines live in the search engine)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Product(models.Model):
+    """An application whose logs are ingested."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True, help_text="Stored on every log line of this product.")
+    description = models.TextField(blank=True)
+    owner_team = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Upload(models.Model):
+    """One uploaded log file and what became of its lines."""
+
+    class Status(models.TextChoices):
+        PROCESSING = "processing", "Processing"
+        COMPLETE = "complete", "Complete"
+        FAILED = "failed", "Failed"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="uploads")
+    product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.SET_NULL, related_name="uploads")
+    filename = models.CharField(max_length=255)
+    size_bytes = models.BigIntegerField(default=0)
+    detected_format = models.CharField(max_length=40, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROCESSING, db_index=True)
+    lines_read = models.IntegerField(default=0)
+    lines_indexed = models.IntegerField(default=0)
+    lines_unparsed = models.IntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"

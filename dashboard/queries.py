@@ -1,0 +1,124 @@
+"""
+Every query logdash sends, as pure functions returning elasticsearch-dsl `Search` objects.
+
+Nothing here talks to the engine: `dashboard.client` runs what these build, and the tests
+check them with `.to_dict()`. Times are explicit (computed from `now` in the dashboard's
+time zone) rather than engine-side date math, so a query says exactly which days it means.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+
+from elasticsearch_dsl import A, Q, Search
+
+from dashboard.conf import dashboard_settings
+
+ERROR_LEVELS = ("ERROR", "CRITICAL")
+RECENT_LOGS = 10
+HISTOGRAM_DAYS = 7
+TOP_ERRORS = 10
+TOP_SOURCES = 20
+SORT_NEWEST_FIRST = ({"@timestamp": {"order": "desc"}}, {"upload_id": {"order": "desc"}}, {"line_number": "desc"})
+
+
+def _logs() -> Search:
+    return Search(index=dashboard_settings.INDEX_ALIAS)
+
+
+def start_of_day(day: date, tz: tzinfo) -> datetime:
+    """Midnight of `day` in `tz`, as an aware datetime."""
+    return datetime.combine(day, time.min).replace(tzinfo=tz)
+
+
+def _daily_histogram(start: datetime, end: datetime, tz_name: str) -> A:
+    return A(
+        "date_histogram",
+        field="@timestamp",
+        calendar_interval="day",
+        time_zone=tz_name,
+        min_doc_count=0,
+        format="yyyy-MM-dd",
+        extended_bounds={"min": start.isoformat(), "max": end.isoformat()},
+    )
+
+
+def dashboard_query(*, now: datetime, tz: tzinfo, tz_name: str, owner_id: int | None = None) -> Search:
+    """The seven KPIs in one request: hits are the recent logs, the rest are aggregations.
+
+    Files uploaded comes from the database, not from here.
+    """
+    today = start_of_day(now.astimezone(tz).date(), tz)
+    week_start = today - timedelta(days=HISTOGRAM_DAYS - 1)
+    search = _logs().extra(track_total_hits=True).sort(*SORT_NEWEST_FIRST)[:RECENT_LOGS]
+    if owner_id is not None:
+        search = search.filter("term", owner_id=owner_id)
+    search.aggs.bucket("by_level", "terms", field="level", size=20)
+    search.aggs.bucket("today", "filter", Q("range", **{"@timestamp": {"gte": today.isoformat()}}))
+    search.aggs.bucket("errors", "filter", Q("terms", level=list(ERROR_LEVELS)))
+    search.aggs.bucket("last_days", "filter", Q("range", **{"@timestamp": {"gte": week_start.isoformat()}})).bucket(
+        "per_day", _daily_histogram(week_start, today, tz_name)
+    )
+    return search
+
+
+@dataclass(frozen=True)
+class SearchCriteria:
+    """What a user asked the search endpoint for, already validated."""
+
+    q: str = ""
+    level: tuple[str, ...] = ()
+    source: str = ""
+    product: str = ""
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    size: int = 20
+    offset: int = 0
+    search_after: tuple | None = None
+
+
+def search_query(criteria: SearchCriteria) -> Search:
+    """Full-text search on the message, filtered, newest first, with highlights."""
+    search = _logs().extra(track_total_hits=True).sort(*SORT_NEWEST_FIRST)
+    if criteria.q:
+        search = search.query("match", message={"query": criteria.q, "operator": "and"})
+        # encoder=html escapes the message around the tags, so a highlight is safe to render as HTML.
+        search = search.highlight_options(encoder="html", pre_tags=["<mark>"], post_tags=["</mark>"])
+        search = search.highlight("message", number_of_fragments=0)
+    if criteria.level:
+        search = search.filter("terms", level=list(criteria.level))
+    if criteria.source:
+        search = search.filter("term", source=criteria.source)
+    if criteria.product:
+        search = search.filter("term", product=criteria.product)
+    time_range = {}
+    if criteria.date_from:
+        time_range["gte"] = criteria.date_from.isoformat()
+    if criteria.date_to:
+        time_range["lte"] = criteria.date_to.isoformat()
+    if time_range:
+        search = search.filter("range", **{"@timestamp": time_range})
+    if criteria.search_after is not None:
+        return search.extra(search_after=list(criteria.search_after))[: criteria.size]
+    return search[criteria.offset : criteria.offset + criteria.size]
+
+
+def trends_query(*, days: int, now: datetime, tz: tzinfo, tz_name: str) -> Search:
+    """Error rate per day, the most frequent error patterns, and volume per source and product."""
+    today = start_of_day(now.astimezone(tz).date(), tz)
+    start = today - timedelta(days=days - 1)
+    search = _logs().filter("range", **{"@timestamp": {"gte": start.isoformat()}}).extra(size=0, track_total_hits=True)
+    per_day = search.aggs.bucket("per_day", _daily_histogram(start, today, tz_name))
+    per_day.bucket("errors", "filter", Q("terms", level=list(ERROR_LEVELS)))
+    search.aggs.bucket("errors", "filter", Q("terms", level=list(ERROR_LEVELS))).bucket(
+        "top_patterns", "terms", field="message_pattern", size=TOP_ERRORS
+    ).metric("example", "top_hits", size=1, _source=["message", "source", "@timestamp"], sort=[{"@timestamp": "desc"}])
+    search.aggs.bucket("by_source", "terms", field="source", size=TOP_SOURCES)
+    search.aggs.bucket("by_product", "terms", field="product", size=TOP_SOURCES, missing="")
+    return search
+
+
+def upload_lines_query(upload_id: int) -> Search:
+    """Every line of one upload: to count them or to delete them after a failed upload."""
+    return _logs().filter("term", upload_id=upload_id)

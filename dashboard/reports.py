@@ -1,0 +1,116 @@
+"""
+The answers of the read endpoints: run a query from `dashboard.queries` and shape the result.
+
+Every function here is what a cache miss costs; the views put `cache_response` in front.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+from dashboard import client, queries
+from dashboard.models import Upload
+from dashboard.serializers import encode_cursor
+
+
+def _time_zone() -> tuple[ZoneInfo, str]:
+    return ZoneInfo(settings.TIME_ZONE), settings.TIME_ZONE
+
+
+def _log_entry(hit: Any) -> dict[str, Any]:
+    source = hit.to_dict()
+    entry = {
+        "id": hit.meta.id,
+        "timestamp": source.get("@timestamp"),
+        "level": source.get("level"),
+        "source": source.get("source", ""),
+        "host": source.get("host", ""),
+        "process": source.get("process", ""),
+        "product": source.get("product", ""),
+        "message": source.get("message", ""),
+        "upload_id": source.get("upload_id"),
+        "line_number": source.get("line_number"),
+    }
+    highlight = getattr(hit.meta, "highlight", None)
+    if highlight is not None and "message" in highlight:
+        entry["highlight"] = highlight["message"][0]
+    return entry
+
+
+def _per_day(histogram: Any) -> list[dict[str, Any]]:
+    return [{"date": bucket.key_as_string, "count": bucket.doc_count} for bucket in histogram.buckets]
+
+
+def get_dashboard(*, owner_id: int | None = None, now: datetime | None = None) -> dict[str, Any]:
+    """The seven KPIs, over every log or over one user's uploads."""
+    tz, tz_name = _time_zone()
+    now = now or timezone.now()
+    response = client.execute(queries.dashboard_query(now=now, tz=tz, tz_name=tz_name, owner_id=owner_id))
+    aggs = response.aggregations
+    uploads = Upload.objects.filter(status=Upload.Status.COMPLETE)
+    if owner_id is not None:
+        uploads = uploads.filter(owner_id=owner_id)
+    by_level = {bucket.key: bucket.doc_count for bucket in aggs.by_level.buckets}
+    return {
+        "total_logs": response.hits.total.value,
+        "logs_today": aggs.today.doc_count,
+        "error_logs": aggs.errors.doc_count,
+        "logs_by_level": by_level,
+        "recent_logs": [_log_entry(hit) for hit in response.hits],
+        "logs_per_day": _per_day(aggs.last_days.per_day)[-queries.HISTOGRAM_DAYS:],
+        "files_uploaded": uploads.count(),
+        "time_zone": tz_name,
+        "generated_at": now.isoformat(),
+    }
+
+
+def search_logs(criteria: queries.SearchCriteria) -> dict[str, Any]:
+    """One page of search results, with highlights and a cursor to the next page."""
+    response = client.execute(queries.search_query(criteria))
+    hits = list(response.hits)
+    total = response.hits.total.value
+    next_cursor = None
+    if hits and len(hits) == criteria.size and (criteria.search_after is not None or criteria.offset + len(hits) < total):
+        next_cursor = encode_cursor(list(hits[-1].meta.sort))
+    return {
+        "total": total,
+        "size": criteria.size,
+        "results": [_log_entry(hit) for hit in hits],
+        "next_cursor": next_cursor,
+    }
+
+
+def get_trends(days: int, *, now: datetime | None = None) -> dict[str, Any]:
+    """Error rate per day, top error patterns, and volume per source and per product."""
+    tz, tz_name = _time_zone()
+    now = now or timezone.now()
+    response = client.execute(queries.trends_query(days=days, now=now, tz=tz, tz_name=tz_name))
+    aggs = response.aggregations
+    error_rate = []
+    for bucket in aggs.per_day.buckets[-days:]:
+        errors = bucket.errors.doc_count
+        error_rate.append({
+            "date": bucket.key_as_string, "total": bucket.doc_count, "errors": errors,
+            "error_rate": round(100 * errors / bucket.doc_count, 2) if bucket.doc_count else 0.0,
+        })
+    top_errors = []
+    for bucket in aggs.errors.top_patterns.buckets:
+        example = bucket.example.hits.hits[0]["_source"] if bucket.example.hits.hits else {}
+        top_errors.append({"pattern": bucket.key, "count": bucket.doc_count,
+                           "example": example.get("message", ""), "source": example.get("source", ""),
+                           "last_seen": example.get("@timestamp")})
+    return {
+        "days": days,
+        "time_zone": tz_name,
+        "total_logs": response.hits.total.value,
+        "error_rate_per_day": error_rate,
+        "top_error_messages": top_errors,
+        "volume_per_source": [{"source": b.key, "count": b.doc_count} for b in aggs.by_source.buckets],
+        "volume_per_product": [{"product": b.key or None, "count": b.doc_count} for b in aggs.by_product.buckets],
+        "generated_at": now.isoformat(),
+    }

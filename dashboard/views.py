@@ -1,0 +1,177 @@
+"""
+The log API: dashboard KPIs, search, trends, uploads, user pages and products.
+
+Every read goes through `cache_response`; every write invalidates what it changed.
+Authentication and permissions run before a cached answer is served (DRF's `initial()`
+runs before the handler the decorator wraps).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q, Sum
+from django.shortcuts import get_object_or_404
+from rest_framework import generics, status, viewsets
+from rest_framework.exceptions import APIException, ParseError, ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cacheops.conf import CacheType
+from cacheops.decorators import cache_response
+from dashboard import reports
+from dashboard.conf import dashboard_settings
+from dashboard.indexing import ingest_file, start_upload
+from dashboard.ingest import InvalidLogFile
+from dashboard.models import Product, Upload
+from dashboard.permissions import IsSelfOrStaff, ReadAuthenticatedWriteStaff
+from dashboard.popularity import record_search
+from dashboard.serializers import (
+    ProductSerializer,
+    SearchParamsSerializer,
+    TrendsParamsSerializer,
+    UploadRequestSerializer,
+    UploadSerializer,
+)
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+    default_detail = "The upload is too large."
+
+
+class DashboardView(APIView):
+    """The seven KPIs over every log."""
+
+    @cache_response(CacheType.DASHBOARD)
+    def get(self, request: Request) -> Response:
+        return Response(reports.get_dashboard())
+
+
+class SearchView(APIView):
+    """Full-text search on log messages, filtered and paginated, newest first."""
+
+    @cache_response(CacheType.SEARCH)
+    def get(self, request: Request) -> Response:
+        params = SearchParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        criteria = params.to_criteria()
+        if criteria.q:
+            record_search(request.get_full_path())
+        return Response(reports.search_logs(criteria))
+
+
+def _trends_key(request: Request) -> str:
+    return f"cache:analytics:trends:{request.cacheops_key_digest}"
+
+
+class TrendsView(APIView):
+    """Error rate per day, top error patterns and volume per source and product."""
+
+    @cache_response(CacheType.ANALYTICS, key_func=_trends_key)
+    def get(self, request: Request) -> Response:
+        params = TrendsParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return Response(reports.get_trends(params.validated_data["days"]))
+
+
+class UploadView(APIView):
+    """Upload a log file (multipart `file`, optional `product` slug): parse it and index every line."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    def post(self, request: Request) -> Response:
+        limit = dashboard_settings.UPLOAD_MAX_BYTES
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        if declared > limit + 64 * 1024:
+            raise PayloadTooLarge(f"The upload is {declared} bytes; the limit is {limit} bytes.")
+        try:
+            form = UploadRequestSerializer(data=request.data)
+        except ParseError as exc:
+            raise ValidationError({"file": [f"The multipart body could not be read: {exc.detail}"]}) from exc
+        form.is_valid(raise_exception=True)
+        uploaded = form.validated_data["file"]
+        if uploaded.size > limit:
+            raise PayloadTooLarge(f"file: {uploaded.name} is {uploaded.size} bytes; the limit is {limit} bytes.")
+        product = form.validated_data.get("product")
+        upload = start_upload(filename=uploaded.name, size_bytes=uploaded.size, owner_id=request.user.pk,
+                              product_id=product.pk if product else None)
+        try:
+            result = ingest_file(upload, uploaded)
+        except InvalidLogFile as exc:
+            raise ValidationError({"file": [str(exc)]}) from exc
+        return Response({
+            "upload_id": result.upload_id,
+            "filename": upload.filename,
+            "detected_format": result.detected_format,
+            "lines_read": result.lines_read,
+            "lines_indexed": result.lines_indexed,
+            "lines_unparsed": result.lines_unparsed,
+            "status": upload.status,
+        }, status=status.HTTP_201_CREATED)
+
+
+class UploadListView(generics.ListAPIView):
+    """The uploaded files, newest first, with their line counts and status."""
+
+    serializer_class = UploadSerializer
+    queryset = Upload.objects.select_related("owner", "product")
+
+
+def _profile_key(request: Request) -> str:
+    return f"cache:user:profile:{request.parser_context['kwargs']['user_id']}"
+
+
+class UserProfileView(APIView):
+    """A user's profile and upload statistics: that user or staff."""
+
+    permission_classes = [IsSelfOrStaff]
+
+    @cache_response(CacheType.USER, key_func=_profile_key)
+    def get(self, request: Request, user_id: int) -> Response:
+        user = get_object_or_404(get_user_model(), pk=user_id)
+        stats = user.uploads.aggregate(
+            uploads=Count("id"),
+            complete=Count("id", filter=Q(status=Upload.Status.COMPLETE)),
+            failed=Count("id", filter=Q(status=Upload.Status.FAILED)),
+            lines_indexed=Sum("lines_indexed", filter=Q(status=Upload.Status.COMPLETE), default=0),
+        )
+        last = user.uploads.first()
+        return Response({
+            "id": user.pk,
+            "username": user.get_username(),
+            "email": user.email,
+            "is_staff": user.is_staff,
+            "date_joined": user.date_joined.isoformat(),
+            "upload_stats": {**stats, "last_upload_at": last.created_at.isoformat() if last else None},
+        })
+
+
+def _user_dashboard_key(request: Request) -> str:
+    return f"cache:user:{request.user.pk}:dashboard:{request.cacheops_key_digest}"
+
+
+class UserDashboardView(APIView):
+    """The KPIs over the caller's own uploads only."""
+
+    @cache_response(CacheType.USER, key_func=_user_dashboard_key)
+    def get(self, request: Request) -> Response:
+        return Response(reports.get_dashboard(owner_id=request.user.pk))
+
+
+class ProductViewSet(viewsets.ModelViewSet):
+    """The applications whose logs are ingested: authenticated users read, staff write."""
+
+    queryset = Product.objects.all()
+    serializer_class = ProductSerializer
+    permission_classes = [ReadAuthenticatedWriteStaff]
+
+    @cache_response(CacheType.PRODUCT)
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @cache_response(CacheType.PRODUCT)
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        return super().retrieve(request, *args, **kwargs)
