@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class CacheopsConfig(AppConfig):
     name = "cacheops"
     verbose_name = "Response cache"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from cacheops import checks  # noqa: F401 (registers the system checks)

@@ -1,7 +1,66 @@
-"""The cache backend: django-redis underneath."""
+"""
+The cache backend: django-redis underneath, marked compression, and reads that never crash.
 
+`CACHES = {"default": {"BACKEND": "cacheops.backends.RedisCache", "LOCATION": "redis://..."}}`.
+It is django-redis's RedisCache (so `django_redis.get_redis_connection` works), with the
+cacheops client and compressor as defaults; OPTIONS CLIENT_CLASS / COMPRESSOR still win.
+A value the backend cannot decode (another client's bytes, garbage, truncated zlib) is a miss
+and a log line, never an exception.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.cache import caches
 from django_redis.cache import RedisCache as DjangoRedisCache
+from django_redis.client import DefaultClient
+
+from cacheops.conf import cacheops_settings
+
+logger = logging.getLogger("cacheops")
+
+# What decode() returns for a value it cannot read; get() turns it into the default.
+UNREADABLE = object()
+
+
+class CacheopsClient(DefaultClient):
+    """django-redis's client, whose reads treat an undecodable value as absent."""
+
+    def decode(self, value: bytes | int | str) -> Any:
+        try:
+            return super().decode(value)
+        # Unpickling garbage can raise almost anything (UnpicklingError, EOFError, ValueError...).
+        except Exception as exc:
+            logger.warning("[CACHE ERROR] unreadable value (%d bytes) read as a miss: %s: %s",
+                           len(value) if isinstance(value, bytes | str) else 0, type(exc).__name__, exc)
+            return UNREADABLE
+
+    def get(self, key: str, default: Any = None, version: int | None = None, client: Any = None) -> Any:
+        value = super().get(key, default=default, version=version, client=client)
+        return default if value is UNREADABLE else value
+
+    def get_many(self, keys: Any, version: int | None = None, client: Any = None) -> dict:
+        found = super().get_many(keys, version=version, client=client)
+        return {key: value for key, value in found.items() if value is not UNREADABLE}
 
 
 class RedisCache(DjangoRedisCache):
-    """django-redis's cache."""
+    """django-redis's cache with cacheops' client and format-marking compressor as defaults."""
+
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        options = dict(params.get("OPTIONS") or {})
+        options.setdefault("CLIENT_CLASS", "cacheops.backends.CacheopsClient")
+        options.setdefault("COMPRESSOR", cacheops_settings.COMPRESSOR)
+        super().__init__(server, {**params, "OPTIONS": options})
+
+
+def get_response_cache() -> RedisCache:
+    """Return the cache that stores responses (CACHEOPS['CACHE_ALIAS'])."""
+    return caches[cacheops_settings.CACHE_ALIAS]
+
+
+def get_raw_client(cache: Any = None) -> Any:
+    """Return the redis-py client behind the response cache (for SCAN, UNLINK and the stats hash)."""
+    return (cache or get_response_cache()).client.get_client(write=True)

@@ -1,7 +1,7 @@
 """URL routes of logdash."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
 
 from logdash.views import HealthView
@@ -10,6 +10,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/auth/token", obtain_auth_token, name="api-token"),
     path("api/health", HealthView.as_view(), name="health"),
+    path("api/cache/", include("cacheops.urls")),
+    path("", include("dashboard.page_urls")),
 ]
 
 handler404 = "logdash.exceptions.json_not_found"

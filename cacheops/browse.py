@@ -1,0 +1,38 @@
+"""Read-only views of the stored keys, for the admin's key browser: SCAN pages, never KEYS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cacheops.backends import get_raw_client, get_response_cache
+from cacheops.conf import cacheops_settings
+from cacheops.resilience import call_redis
+
+
+@dataclass(frozen=True)
+class KeyPage:
+    keys: list[tuple[str, int]]  # (logical key, seconds to live; -1 none, -2 gone)
+    next_cursor: int  # 0 when the scan is complete
+
+
+def get_key_page(pattern: str, cursor: int = 0, limit: int = 50) -> KeyPage:
+    """Return about `limit` keys matching the logical `pattern` from `cursor`, with their TTLs."""
+    return call_redis(lambda: _scan_page(pattern, cursor, limit), "browse cache keys")
+
+
+def _scan_page(pattern: str, cursor: int, limit: int) -> KeyPage:
+    cache = get_response_cache()
+    client = get_raw_client(cache)
+    physical_pattern = cache.client.make_pattern(pattern)
+    found: list[bytes] = []
+    while True:
+        cursor, keys = client.scan(cursor=cursor, match=physical_pattern, count=cacheops_settings.SCAN_COUNT)
+        found.extend(keys)
+        if cursor == 0 or len(found) >= limit:
+            break
+    with client.pipeline(transaction=False) as pipe:
+        for key in found:
+            pipe.ttl(key)
+        ttls = pipe.execute()
+    logical = [cache.client.reverse_key(key.decode()) for key in found]
+    return KeyPage(sorted(zip(logical, ttls, strict=True)), cursor)

@@ -1,0 +1,208 @@
+"""
+`cache_response`: serve GET/HEAD responses of a view from Redis.
+
+Put it on the handler, inside DRF's dispatch, so authentication, permissions, throttling and
+content negotiation run before a cached answer is served:
+
+    class DashboardView(APIView):
+        @cache_response(CacheType.DASHBOARD)
+        def get(self, request): ...
+
+    @api_view(["GET"])                        # api_view outside, cache_response inside
+    @cache_response(CacheType.SEARCH)
+    def search(request): ...
+
+    @login_required                           # plain Django: access checks outside too
+    @cache_response(CacheType.PRODUCT, ttl=60)
+    def products(request): ...
+
+A hit is one Redis GET and an HttpResponse built from stored bytes: no serializer, no renderer.
+Only 2xx responses without Set-Cookie and without Cache-Control private/no-store/no-cache are
+stored. Every GET/HEAD response gets `X-Cache: HIT|MISS` and (unless EXPOSE_KEY_HEADER is off)
+`X-Cache-Key`. When Redis fails the view runs uncached: the answer is the same, the failure
+is logged with `[CACHE ERROR]` and counted as an error (not a miss).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponseBase
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from cacheops import stats
+from cacheops.backends import get_response_cache
+from cacheops.conf import CacheType, cacheops_settings, get_django_setting
+from cacheops.entries import decode_entry, encode_entry, make_entry
+from cacheops.exceptions import CacheUnavailable
+from cacheops.keys import make_cache_key, make_canonical_query, make_digest, validate_custom_key
+from cacheops.resilience import call_redis
+
+KeyFunc = Callable[[Any], str]
+_CACHEABLE_METHODS = frozenset({"GET", "HEAD"})
+_UNCACHEABLE_DIRECTIVES = ("private", "no-store", "no-cache")
+
+
+def cache_response(
+    cache_type: CacheType | str, ttl: int | None = None, key_func: KeyFunc | None = None, *, per_user: bool = False
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
+    """Cache the responses of a view handler under `cache_type`.
+
+    `ttl` overrides the type's TTL (seconds). `key_func(request)` returns the whole logical key
+    (it must start with `cache:{type}:`; `request.cacheops_key_digest` holds the default digest
+    for it to reuse). `per_user=True` gives every user their own entries.
+    """
+    if callable(cache_type) and not isinstance(cache_type, str):
+        raise TypeError("cache_response needs a cache type: write @cache_response(CacheType.DASHBOARD), "
+                        "not @cache_response.")
+    policy = CachePolicy(CacheType.parse(cache_type), ttl, key_func, per_user)
+
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+        _check_decorated(view)
+
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> HttpResponseBase:
+            request = args[0] if args and isinstance(args[0], HttpRequest | Request) else args[1]
+            return policy.serve(request, view, args, kwargs)
+
+        wrapper.cacheops_policy = policy  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
+
+
+def _check_decorated(view: object) -> None:
+    if isinstance(view, type):
+        raise TypeError(f"cache_response decorates a handler such as {view.__name__}.get, not the class itself.")
+    if getattr(view, "cls", None) is not None or getattr(view, "view_class", None) is not None:
+        raise TypeError(
+            "cache_response is outside the view class: it would answer before authentication and permissions. "
+            "Write @api_view([...]) above @cache_response(...), or decorate the handler method."
+        )
+
+
+class CachePolicy:
+    """Everything decided at decoration time, and the per-request work of the decorator."""
+
+    def __init__(self, cache_type: CacheType, ttl: int | None, key_func: KeyFunc | None, per_user: bool) -> None:
+        if ttl is not None and (not isinstance(ttl, int) or isinstance(ttl, bool) or ttl <= 0):
+            raise ValueError(f"cache_response(ttl={ttl!r}): the TTL must be a positive number of seconds, or None.")
+        if key_func is not None and not callable(key_func):
+            raise TypeError(f"cache_response(key_func={key_func!r}): key_func must be callable(request) -> str.")
+        self.cache_type = cache_type
+        self.type_name = cache_type.value
+        self.ttl = ttl
+        self.key_func = key_func
+        self.per_user = per_user
+
+    def __repr__(self) -> str:
+        return f"CachePolicy({self.cache_type!r}, ttl={self.ttl!r}, per_user={self.per_user!r})"
+
+    def serve(self, request: Any, view: Callable[..., HttpResponseBase], args: tuple, kwargs: dict) -> HttpResponseBase:
+        if request.method not in _CACHEABLE_METHODS:
+            return view(*args, **kwargs)
+        key = self.make_key(request)
+        try:
+            stored = call_redis(lambda: get_response_cache().get(key), "read a cached response")
+        except CacheUnavailable:
+            return self._run_view(request, key, view, args, kwargs, store=False)
+        entry = decode_entry(stored) if stored is not None else None
+        if entry is None:
+            return self._run_view(request, key, view, args, kwargs, store=True)
+        stats.record(self.type_name, stats.HIT)
+        return _mark(entry.to_response(), "HIT", key)
+
+    def make_key(self, request: Any) -> str:
+        """Return the logical key of `request`; also set `request.cacheops_key_digest` for key_func."""
+        digest = make_digest(*self._key_parts(request))
+        if self.key_func is None:
+            return make_cache_key(self.cache_type, digest)
+        request.cacheops_key_digest = digest
+        return validate_custom_key(self.key_func(request), self.cache_type)
+
+    def _key_parts(self, request: Any) -> list[str]:
+        # GET and HEAD share entries: HEAD is a GET whose body the server drops.
+        parts = [request.path, make_canonical_query(request.META.get("QUERY_STRING", ""))]
+        media_type = getattr(request, "accepted_media_type", "") or ""
+        if media_type:
+            parts.append(f"{request.accepted_renderer.format}|{media_type}")
+        if self.per_user or media_type.startswith("text/html"):
+            parts.append(f"user={_user_id(request)}")
+        if media_type.startswith("text/html"):
+            # The browsable API embeds a CSRF token derived from the client's secret.
+            parts.append(f"csrf={request.COOKIES.get(get_django_setting('CSRF_COOKIE_NAME', 'csrftoken'), '')}")
+        if cacheops_settings.VARY_ON_HOST:
+            parts.append(f"{request.scheme}://{request.get_host()}")
+        return parts
+
+    def _run_view(self, request: Any, key: str, view: Callable[..., HttpResponseBase], args: tuple, kwargs: dict,
+                  *, store: bool) -> HttpResponseBase:
+        outcome = stats.MISS if store else stats.ERROR
+        try:
+            response = view(*args, **kwargs)
+        except Exception:
+            _mark_drf_view(request, key)
+            stats.record(self.type_name, outcome)
+            raise
+        if store and _is_storable(response):
+            outcome = self._store(request, key, response)
+        stats.record(self.type_name, outcome)
+        return _mark(response, "MISS", key)
+
+    def _store(self, request: Any, key: str, response: HttpResponseBase) -> str:
+        body = _render(request, response)
+        if len(body) > cacheops_settings.MAX_ENTRY_BYTES:
+            return stats.MISS
+        value = encode_entry(make_entry(response, body))
+        timeout = self.ttl or cacheops_settings.TIMEOUTS[self.type_name]
+        try:
+            call_redis(lambda: get_response_cache().set(key, value, timeout), "store a response")
+        except CacheUnavailable:
+            return stats.ERROR
+        return stats.MISS
+
+
+def _user_id(request: Any) -> str:
+    user = getattr(request, "user", None)
+    return str(user.pk) if user is not None and user.is_authenticated else "anonymous"
+
+
+def _is_storable(response: HttpResponseBase) -> bool:
+    if not 200 <= response.status_code < 300 or response.streaming or response.cookies:
+        return False
+    cache_control = response.get("Cache-Control", "").lower()
+    return not any(directive in cache_control for directive in _UNCACHEABLE_DIRECTIVES)
+
+
+def _render(request: Any, response: HttpResponseBase) -> bytes:
+    """Render the response now (DRF renders it after the handler returns) and return its body."""
+    if isinstance(response, Response) and not response.is_rendered:
+        view = request.parser_context["view"]
+        response.accepted_renderer = request.accepted_renderer
+        response.accepted_media_type = request.accepted_media_type
+        response.renderer_context = view.get_renderer_context()
+    render = getattr(response, "render", None)
+    if render is not None and not response.is_rendered:
+        render()
+    return response.content
+
+
+def _mark(response: HttpResponseBase, state: str, key: str) -> HttpResponseBase:
+    response["X-Cache"] = state
+    if cacheops_settings.EXPOSE_KEY_HEADER:
+        response["X-Cache-Key"] = key
+    return response
+
+
+def _mark_drf_view(request: Any, key: str) -> None:
+    # The view raised (a 4xx from a serializer, a 5xx): DRF builds that response after us and
+    # adds `view.headers` to it, so the cache headers still reach the client.
+    context = getattr(request, "parser_context", None)
+    view = context.get("view") if context else None
+    if view is not None and isinstance(getattr(view, "headers", None), dict):
+        view.headers["X-Cache"] = "MISS"
+        if cacheops_settings.EXPOSE_KEY_HEADER:
+            view.headers["X-Cache-Key"] = key

@@ -1,0 +1,68 @@
+"""
+Delete cached responses: by type, by glob pattern on logical keys, or all of them.
+
+Patterns match logical keys (what `X-Cache-Key` shows); the cache's make_pattern adds Django's
+KEY_PREFIX and version underneath, escaped. Deletion walks with SCAN (COUNT = SCAN_COUNT, 1000)
+and UNLINKs in batches of DELETE_BATCH_SIZE: never KEYS (it blocks Redis), never FLUSHDB (it
+would take sessions and other apps' keys sharing the database). Each function returns how many
+keys it removed. A key written between the SCAN pass and the end is not guaranteed to go: that
+is the price of not blocking Redis.
+
+On a Redis failure the functions log `[CACHE ERROR]` and return 0, so a write path that
+invalidates never fails because of the cache; pass `raise_errors=True` (the API does) to get
+CacheUnavailable instead. (They are not requests, so they do not enter the request stats.)
+"""
+
+from __future__ import annotations
+
+import logging
+
+from cacheops.backends import get_raw_client, get_response_cache
+from cacheops.conf import CacheType, cacheops_settings
+from cacheops.exceptions import CacheUnavailable
+from cacheops.keys import make_namespace_pattern, make_type_pattern, validate_pattern
+from cacheops.resilience import call_redis
+
+logger = logging.getLogger("cacheops")
+
+
+def invalidate_cache_type(cache_type: CacheType | str, *, raise_errors: bool = False) -> int:
+    """Delete every cached response of one type; return how many keys were removed."""
+    cache_type = CacheType.parse(cache_type)
+    return _delete_matching(make_type_pattern(cache_type), raise_errors)
+
+
+def invalidate_pattern(pattern: str, *, raise_errors: bool = False) -> int:
+    """Delete the cached responses whose logical key matches the glob `pattern` (see keys.validate_pattern)."""
+    return _delete_matching(validate_pattern(pattern), raise_errors)
+
+
+def clear_all(*, raise_errors: bool = False) -> int:
+    """Delete every cached response (`cache:*` of this cache) and nothing else."""
+    return _delete_matching(make_namespace_pattern(), raise_errors)
+
+
+def _delete_matching(pattern: str, raise_errors: bool) -> int:
+    try:
+        deleted = call_redis(lambda: _scan_and_unlink(pattern), f"invalidate {pattern!r}")
+    except CacheUnavailable:
+        if raise_errors:
+            raise
+        return 0
+    logger.info("[CACHE] invalidated %d keys matching %r", deleted, pattern)
+    return deleted
+
+
+def _scan_and_unlink(pattern: str) -> int:
+    cache = get_response_cache()
+    client = get_raw_client(cache)
+    batch: list[bytes] = []
+    deleted = 0
+    for key in client.scan_iter(match=cache.client.make_pattern(pattern), count=cacheops_settings.SCAN_COUNT):
+        batch.append(key)
+        if len(batch) >= cacheops_settings.DELETE_BATCH_SIZE:
+            deleted += client.unlink(*batch)
+            batch.clear()
+    if batch:
+        deleted += client.unlink(*batch)
+    return deleted

@@ -1,0 +1,114 @@
+"""
+Cache keys: how a request becomes a logical key, and which keys and patterns are allowed.
+
+A logical key is what `X-Cache-Key` shows and what patterns match: `cache:{type}:{md5}` by
+default. Django's KEY_PREFIX and version are added underneath by the cache and never appear here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from urllib.parse import parse_qsl, urlencode
+
+from cacheops.conf import CacheType, cacheops_settings
+from cacheops.exceptions import InvalidCacheKey, InvalidPattern
+
+# Only `*` and `?` are wildcards: character classes and escapes could reach outside the namespace.
+_FORBIDDEN_PATTERN_CHARS = re.compile(r"[\[\]\\\s\x00-\x1f\x7f]")
+_WILDCARDS = re.compile(r"[*?]")
+
+
+def make_canonical_query(query_string: str) -> str:
+    """Return the query string with parameters sorted by name (values of one name keep their order).
+
+    `?b=1&a=2` and `?a=2&b=1` give the same body, so they share a key; `?a=1&a=2` and `?a=2&a=1`
+    may not (a view may use the order of a repeated parameter), so they do not.
+    """
+    if not query_string:
+        return ""
+    pairs = parse_qsl(query_string, keep_blank_values=True)
+    return urlencode(sorted(pairs, key=lambda pair: pair[0]))
+
+
+def make_digest(*parts: str) -> str:
+    """Return the hex MD5 of the parts (MD5 names entries here; it guards nothing)."""
+    return hashlib.md5("\n".join(parts).encode(), usedforsecurity=False).hexdigest()
+
+
+def make_cache_key(cache_type: CacheType, digest: str) -> str:
+    """Return the default logical key of a response: `cache:{type}:{digest}`."""
+    return f"{cacheops_settings.KEY_PREFIX}:{cache_type.value}:{digest}"
+
+
+def make_type_pattern(cache_type: CacheType) -> str:
+    """Return the pattern of every key of one cache type."""
+    return f"{cacheops_settings.KEY_PREFIX}:{cache_type.value}:*"
+
+
+def make_namespace_pattern() -> str:
+    """Return the pattern of every response key (what clear_all deletes)."""
+    return f"{cacheops_settings.KEY_PREFIX}:*"
+
+
+def validate_custom_key(key: object, cache_type: CacheType) -> str:
+    """Return `key` if a key_func may use it: a str under `cache:{type}:`, without wildcards."""
+    expected = f"{cacheops_settings.KEY_PREFIX}:{cache_type.value}:"
+    if not isinstance(key, str):
+        raise InvalidCacheKey(f"key_func returned {key!r}: it must return a str starting with {expected!r}.")
+    if not key.startswith(expected) or len(key) == len(expected):
+        raise InvalidCacheKey(
+            f"key_func returned {key!r}: keys of the {cache_type.value!r} cache type must start with {expected!r} "
+            f"so that invalidate_cache_type(CacheType.{cache_type.name}) finds them."
+        )
+    if _WILDCARDS.search(key) or _FORBIDDEN_PATTERN_CHARS.search(key) or len(key) > 1024:
+        raise InvalidCacheKey(
+            f"key_func returned {key!r}: a key may not contain '*', '?', brackets, backslashes or whitespace "
+            "and may not exceed 1024 characters."
+        )
+    return key
+
+
+def validate_pattern(pattern: object) -> str:
+    """Return `pattern` if it is a safe invalidation glob; raise InvalidPattern saying why not.
+
+    Rules: a non-empty str of at most PATTERN_MAX_LENGTH characters, starting with
+    `cache:{type}:` or equal to `cache:{type}` where {type} is a known cache type spelled out
+    (so one pattern never spans every type: that is `clear_all()`), only `*` and `?` as
+    wildcards (no `[...]` classes, no backslash escapes, no whitespace), at most
+    PATTERN_MAX_WILDCARDS of them and never `**`.
+    """
+    if not isinstance(pattern, str):
+        raise InvalidPattern(f"pattern {pattern!r} must be a string, not {type(pattern).__name__}.")
+    prefix = f"{cacheops_settings.KEY_PREFIX}:"
+    limit = cacheops_settings.PATTERN_MAX_LENGTH
+    if not pattern:
+        raise InvalidPattern("pattern '' is empty; give a glob such as 'cache:search:*'.")
+    if len(pattern) > limit:
+        raise InvalidPattern(f"pattern {pattern[:40]!r}... is {len(pattern)} characters long; the limit is {limit}.")
+    if not pattern.startswith(prefix):
+        raise InvalidPattern(f"pattern {pattern!r} must start with {prefix!r}: only response keys can be invalidated.")
+    _check_pattern_body(pattern, prefix)
+    return pattern
+
+
+def _check_pattern_body(pattern: str, prefix: str) -> None:
+    bad = _FORBIDDEN_PATTERN_CHARS.search(pattern)
+    if bad:
+        raise InvalidPattern(
+            f"pattern {pattern!r} contains {bad.group()!r}: only '*' and '?' are allowed as wildcards "
+            "(no character classes, escapes or whitespace)."
+        )
+    type_name = pattern[len(prefix):].split(":", 1)[0]
+    if type_name not in {member.value for member in CacheType}:
+        choices = ", ".join(f"{prefix}{member.value}:*" for member in CacheType)
+        raise InvalidPattern(
+            f"pattern {pattern!r} must name a cache type after {prefix!r} (one of: {choices}); "
+            "use clear_all() to remove every cached response."
+        )
+    wildcards = len(_WILDCARDS.findall(pattern))
+    if wildcards > cacheops_settings.PATTERN_MAX_WILDCARDS or "**" in pattern:
+        raise InvalidPattern(
+            f"pattern {pattern!r} has {wildcards} wildcards; at most {cacheops_settings.PATTERN_MAX_WILDCARDS} "
+            "are allowed, and never '**'."
+        )

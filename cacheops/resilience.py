@@ -1,0 +1,128 @@
+"""
+Redis failures: one place that translates driver errors, retries, and a circuit breaker.
+
+`call_redis(operation, what)` runs one Redis operation: it fails fast with CacheUnavailable
+while the breaker is open, retries connection errors (a restarted Redis leaves dead pooled
+connections; a new attempt reconnects) up to RETRY_MAX_ATTEMPTS with exponential backoff, and
+does not retry timeouts: a slow or dead server would cost one more SOCKET_TIMEOUT per retry.
+Every failed attempt counts towards the breaker, so a dead Redis opens it within a request or
+two; after BREAKER_COOLDOWN seconds one caller probes Redis (half-open) and closes it again.
+The breaker is per process: each worker detects an outage on its own, in a few calls.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from time import monotonic, sleep
+from typing import TypeVar
+
+from django_redis.exceptions import ConnectionInterrupted
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from cacheops.conf import cacheops_settings
+from cacheops.exceptions import CacheUnavailable
+
+logger = logging.getLogger("cacheops")
+T = TypeVar("T")
+
+# OSError covers refused connections and socket timeouts raised outside redis-py's wrappers.
+DRIVER_ERRORS: tuple[type[BaseException], ...] = (RedisError, ConnectionInterrupted, OSError)
+_TIMEOUTS = (RedisTimeoutError, socket.timeout, TimeoutError)
+
+
+@contextmanager
+def redis_errors(what: str) -> Iterator[None]:
+    """Translate every Redis driver error raised inside the block into CacheUnavailable."""
+    try:
+        yield
+    except DRIVER_ERRORS as exc:
+        cause = exc.__cause__ if isinstance(exc, ConnectionInterrupted) and exc.__cause__ else exc
+        raise CacheUnavailable(f"{what}: {type(cause).__name__}: {cause}") from cause
+
+
+class CircuitBreaker:
+    """Closed -> open after BREAKER_THRESHOLD consecutive failures -> half-open after the cooldown."""
+
+    CLOSED, OPEN, HALF_OPEN = "closed", "open", "half-open"
+
+    def __init__(self, clock: Callable[[], float] = monotonic) -> None:
+        self.clock = clock
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        """Close the breaker and forget failures (tests, and an operator who knows Redis is back)."""
+        self.state = self.CLOSED
+        self.failures = 0
+        self.opened_at = 0.0
+        self._probing = False
+
+    def allow(self) -> bool:
+        """Return whether a call may go to Redis now."""
+        if self.state == self.CLOSED:
+            return True
+        with self._lock:
+            if self.state == self.OPEN and self.clock() - self.opened_at >= cacheops_settings.BREAKER_COOLDOWN:
+                self.state = self.HALF_OPEN
+                self._probing = False
+            if self.state == self.HALF_OPEN and not self._probing:
+                # One caller probes Redis; the others keep skipping it until the probe reports.
+                self._probing = True
+                return True
+            return False
+
+    def record_success(self) -> None:
+        if self.state == self.CLOSED and not self.failures:
+            return
+        with self._lock:
+            if self.state != self.CLOSED:
+                logger.warning("[CACHE] Redis answers again: circuit breaker closed.")
+            self.state, self.failures, self._probing = self.CLOSED, 0, False
+
+    def record_failure(self) -> None:
+        with self._lock:
+            self.failures += 1
+            self._probing = False
+            if self.state == self.HALF_OPEN or self.failures >= cacheops_settings.BREAKER_THRESHOLD:
+                if self.state != self.OPEN:
+                    logger.error("[CACHE ERROR] circuit breaker open for %ss after %d consecutive failures: "
+                                 "requests skip Redis until then.", cacheops_settings.BREAKER_COOLDOWN, self.failures)
+                self.state, self.opened_at = self.OPEN, self.clock()
+
+    def describe(self) -> dict[str, object]:
+        return {"state": self.state, "consecutive_failures": self.failures}
+
+
+breaker = CircuitBreaker()
+
+
+def call_redis(operation: Callable[[], T], what: str) -> T:
+    """Run `operation` with retries and the breaker; raise CacheUnavailable when it cannot succeed."""
+    if not breaker.allow():
+        raise CacheUnavailable(f"{what}: skipped, the circuit breaker is open")
+    attempts = max(1, cacheops_settings.RETRY_MAX_ATTEMPTS)
+    attempt = 1
+    while True:
+        try:
+            with redis_errors(what):
+                result = operation()
+        except CacheUnavailable as exc:
+            breaker.record_failure()
+            if not _may_retry(exc, attempt, attempts):
+                logger.error("[CACHE ERROR] %s (attempt %d of %d)", exc, attempt, attempts)
+                raise
+            sleep(cacheops_settings.RETRY_BASE_DELAY * cacheops_settings.RETRY_BACKOFF ** (attempt - 1))
+            attempt += 1
+        else:
+            breaker.record_success()
+            return result
+
+
+def _may_retry(exc: CacheUnavailable, attempt: int, attempts: int) -> bool:
+    # Never retry a timeout (each retry would wait out another one) nor past an opened breaker.
+    return attempt < attempts and not isinstance(exc.__cause__, _TIMEOUTS) and breaker.state == breaker.CLOSED

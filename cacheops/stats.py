@@ -1,0 +1,200 @@
+"""
+Hit, miss and error counters, true across every process.
+
+Each process counts in memory (a dict increment under a lock: no Redis round trip per request)
+and a daemon thread flushes the counts to one Redis hash every STATS_FLUSH_INTERVAL seconds
+(5 s) with one pipelined HINCRBY round trip; processes also flush at exit. `get_cache_stats()`
+flushes its own process first, so the figures it returns are exact for this process and at
+most STATS_FLUSH_INTERVAL seconds stale for the others. While Redis is unreachable the counts
+stay in memory and are flushed when it returns; the stats then show this process only.
+Every cacheable request has exactly one outcome: hit, miss, or error (Redis unusable).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+from collections import defaultdict
+from typing import Any
+
+from cacheops.backends import get_raw_client, get_response_cache
+from cacheops.conf import CacheType, cacheops_settings
+from cacheops.exceptions import CacheUnavailable
+from cacheops.resilience import breaker, call_redis, redis_errors
+
+logger = logging.getLogger("cacheops")
+
+HIT, MISS, ERROR = "hits", "misses", "errors"
+OUTCOMES = (HIT, MISS, ERROR)
+
+
+class StatsRecorder:
+    """In-process counters, flushed to the shared hash by a background thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._counts: defaultdict[str, int] = defaultdict(int)
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def record(self, cache_type: str, outcome: str) -> None:
+        """Count one request outcome (`hits`, `misses` or `errors`) of a cache type."""
+        with self._lock:
+            self._counts[f"{cache_type}:{outcome}"] += 1
+        if self._thread is None:
+            self._start_flusher()
+
+    def take(self) -> dict[str, int]:
+        """Return and forget the pending counts."""
+        with self._lock:
+            counts, self._counts = dict(self._counts), defaultdict(int)
+        return counts
+
+    def give_back(self, counts: dict[str, int]) -> None:
+        with self._lock:
+            for field, value in counts.items():
+                self._counts[field] += value
+
+    def pending(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)
+
+    def flush(self) -> bool:
+        """Add the pending counts to the shared hash; keep them for later if Redis fails."""
+        with self._flush_lock:
+            counts = self.take()
+            if not counts:
+                return True
+            # One attempt, outside the breaker's accounting: a background flush must not open or
+            # close the breaker that requests rely on; failed counts wait for the next flush.
+            try:
+                if breaker.state != breaker.CLOSED:
+                    raise CacheUnavailable("flush cache stats: skipped, the circuit breaker is open")
+                with redis_errors("flush cache stats"):
+                    _increment(counts)
+            except CacheUnavailable as exc:
+                self.give_back(counts)
+                logger.warning("[CACHE ERROR] %s; %d counters kept for the next flush", exc, len(counts))
+                return False
+            return True
+
+    def forget(self) -> None:
+        self.take()
+
+    def flush_at_exit(self) -> None:
+        if not self._stop.is_set():
+            self.flush()
+
+    def stop(self) -> None:
+        """Stop the flusher thread without flushing (tests: pending counts belong to no one)."""
+        self._stop.set()
+        self.forget()
+
+    def _start_flusher(self) -> None:
+        with self._lock:
+            if self._thread is not None:
+                return
+            self._thread = threading.Thread(target=self._run, name="cacheops-stats-flusher", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(cacheops_settings.STATS_FLUSH_INTERVAL):
+            try:
+                self.flush()
+            # A daemon thread must outlive anything, including a half-configured cache during shutdown.
+            except Exception:
+                continue
+
+    def after_fork(self) -> None:
+        """In a forked child: the parent flushes its own counts, and threads do not survive a fork."""
+        self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._counts = defaultdict(int)
+        self._thread = None
+        self._stop = threading.Event()
+
+
+def _increment(counts: dict[str, int]) -> None:
+    cache = get_response_cache()
+    key = cache.make_key(cacheops_settings.STATS_KEY)
+    with get_raw_client(cache).pipeline(transaction=False) as pipe:
+        for field, value in counts.items():
+            pipe.hincrby(key, field, value)
+        pipe.execute()
+
+
+recorder = StatsRecorder()
+record = recorder.record
+os.register_at_fork(after_in_child=recorder.after_fork)
+atexit.register(recorder.flush_at_exit)
+
+
+def _read_shared() -> dict[str, int]:
+    cache = get_response_cache()
+    raw = get_raw_client(cache).hgetall(cache.make_key(cacheops_settings.STATS_KEY))
+    return {field.decode(): int(value) for field, value in raw.items()}
+
+
+def _summarise(counts: dict[str, int]) -> dict[str, Any]:
+    hits, misses, errors = (counts.get(outcome, 0) for outcome in OUTCOMES)
+    total = hits + misses + errors
+    return {
+        "hits": hits,
+        "misses": misses,
+        "errors": errors,
+        "total_requests": total,
+        "hit_rate": round(hits * 100 / total, 2) if total else 0.0,
+    }
+
+
+def get_cache_stats() -> dict[str, Any]:
+    """Return the counters of every process (of this one only when Redis is unreachable)."""
+    recorder.flush()
+    try:
+        counts = call_redis(_read_shared, "read cache stats")
+        available = True
+    except CacheUnavailable:
+        counts, available = recorder.pending(), False
+    by_type = {
+        cache_type.value: _summarise({o: counts.get(f"{cache_type.value}:{o}", 0) for o in OUTCOMES})
+        for cache_type in CacheType
+    }
+    totals = {o: sum(entry[o] for entry in by_type.values()) for o in OUTCOMES}
+    return {
+        **_summarise(totals),
+        "is_available": available,
+        "by_type": by_type,
+        "scope": "all processes" if available else "this process only",
+        "max_staleness_seconds": cacheops_settings.STATS_FLUSH_INTERVAL,
+        "circuit_breaker": breaker.describe(),
+    }
+
+
+def reset_cache_stats() -> None:
+    """Zero every counter, in this process and in the shared hash."""
+    recorder.forget()
+    cache = get_response_cache()
+    call_redis(lambda: get_raw_client(cache).delete(cache.make_key(cacheops_settings.STATS_KEY)), "reset stats")
+
+
+def get_cache_health(stats: dict[str, Any]) -> dict[str, Any]:
+    """Judge `stats`: unhealthy when Redis is down, errors exceed HEALTH_MAX_ERRORS, or the hit rate
+    is under HEALTH_MIN_HIT_RATE over at least HEALTH_MIN_REQUESTS requests.
+
+    Below HEALTH_MIN_REQUESTS (zero traffic included) the hit rate is not judged: a fresh deploy
+    or a quiet night is not an incident; the report says so in `notes`.
+    """
+    problems, notes = [], []
+    if not stats["is_available"]:
+        problems.append("Redis is unavailable: responses are served uncached.")
+    if stats["errors"] > cacheops_settings.HEALTH_MAX_ERRORS:
+        problems.append(f"{stats['errors']} cache errors (more than {cacheops_settings.HEALTH_MAX_ERRORS}).")
+    if stats["total_requests"] < cacheops_settings.HEALTH_MIN_REQUESTS:
+        notes.append(f"Only {stats['total_requests']} requests counted; the hit rate is judged from "
+                     f"{cacheops_settings.HEALTH_MIN_REQUESTS}.")
+    elif stats["hit_rate"] < cacheops_settings.HEALTH_MIN_HIT_RATE:
+        problems.append(f"Hit rate {stats['hit_rate']}% is below {cacheops_settings.HEALTH_MIN_HIT_RATE}%.")
+    return {"healthy": not problems, "problems": problems, "notes": notes}

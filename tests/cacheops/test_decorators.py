@@ -1,0 +1,263 @@
+"""cache_response on DRF APIViews, viewset actions, @api_view and plain Django views."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import redis
+from django.test import override_settings
+from rest_framework.decorators import api_view
+from rest_framework.renderers import JSONRenderer
+from rest_framework.test import APIClient
+from rest_framework.views import APIView
+
+from cacheops.conf import CacheType
+from cacheops.decorators import cache_response
+from cacheops.entries import decode_entry
+from cacheops.exceptions import InvalidCacheKey
+from cacheops.stats import get_cache_stats
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.cacheops.urls")]
+
+JSON = {"HTTP_ACCEPT": "application/json"}
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+def get(api: APIClient, path: str, **headers):
+    return api.get(path, **{**JSON, **headers})
+
+
+class TestHitAndMiss:
+    def test_miss_then_hit_with_the_same_body(self, api):
+        first, second = get(api, "/echo?x=1"), get(api, "/echo?x=1")
+        assert (first.status_code, first["X-Cache"]) == (200, "MISS")
+        assert (second.status_code, second["X-Cache"]) == (200, "HIT")
+        assert second.content == first.content
+        assert second["Content-Type"] == "application/json"
+        assert second["X-Cache-Key"] == first["X-Cache-Key"]
+        assert first["X-Cache-Key"].startswith("cache:dashboard:") and len(first["X-Cache-Key"]) == 48
+
+    def test_drf_headers_are_still_added_on_a_hit(self, api):
+        get(api, "/echo")
+        hit = get(api, "/echo")
+        assert hit["X-Cache"] == "HIT"
+        assert "Accept" in hit["Vary"] and "GET" in hit["Allow"]
+
+    def test_query_order_shares_an_entry_and_other_values_do_not(self, api):
+        first = get(api, "/echo?a=1&b=2")
+        assert get(api, "/echo?b=2&a=1")["X-Cache"] == "HIT"
+        other = get(api, "/echo?a=1&b=3")
+        assert other["X-Cache"] == "MISS" and other["X-Cache-Key"] != first["X-Cache-Key"]
+
+    def test_head_shares_the_get_entry(self, api):
+        get(api, "/echo")
+        head = api.head("/echo", **JSON)
+        assert (head.status_code, head["X-Cache"]) == (200, "HIT")
+
+    def test_json_and_browsable_html_never_share_an_entry(self, api):
+        as_json = get(api, "/echo")
+        as_html = api.get("/echo", HTTP_ACCEPT="text/html")
+        assert as_html["X-Cache"] == "MISS"
+        assert as_html["Content-Type"].startswith("text/html")
+        assert as_html["X-Cache-Key"] != as_json["X-Cache-Key"]
+        assert get(api, "/echo")["Content-Type"] == "application/json"
+        assert api.get("/echo?format=json")["X-Cache-Key"] != as_html["X-Cache-Key"]
+
+    def test_a_hit_does_no_rendering(self, api, monkeypatch):
+        miss = get(api, "/echo")
+
+        def refuse(*args, **kwargs):
+            raise AssertionError("a hit must not render")
+
+        monkeypatch.setattr(JSONRenderer, "render", refuse)
+        hit = get(api, "/echo")
+        assert hit["X-Cache"] == "HIT" and hit.content == miss.content
+
+    def test_a_hit_is_one_redis_get(self, api, monkeypatch):
+        get(api, "/echo")
+        commands: list[str] = []
+        original = redis.Redis.execute_command
+        main = threading.get_ident()
+
+        def spy(self, *args, **options):
+            if threading.get_ident() == main:
+                commands.append(str(args[0]))
+            return original(self, *args, **options)
+
+        monkeypatch.setattr(redis.Redis, "execute_command", spy)
+        assert get(api, "/echo")["X-Cache"] == "HIT"
+        assert commands == ["GET"]
+
+    def test_the_stored_value_is_rendered_bytes_not_a_response(self, api, cache):
+        response = get(api, "/echo?x=2")
+        entry = decode_entry(cache.get(response["X-Cache-Key"]))
+        assert entry.status == 200 and entry.body == response.content
+        assert ("Content-Type", "application/json") in entry.headers
+        assert not any(name.lower() in {"x-cache", "x-cache-key", "set-cookie"} for name, _ in entry.headers)
+        assert entry.created_at > 0
+
+    def test_ttl_is_the_type_ttl(self, api, cache):
+        key = get(api, "/echo")["X-Cache-Key"]
+        assert 290 < cache.ttl(key) <= 300
+
+    def test_key_header_can_be_hidden(self, api):
+        with override_settings(CACHEOPS={"EXPOSE_KEY_HEADER": False}):
+            response = get(api, "/echo")
+        assert response["X-Cache"] == "MISS" and "X-Cache-Key" not in response
+
+    def test_hits_and_misses_are_counted_per_type(self, api):
+        get(api, "/echo")
+        get(api, "/echo")
+        get(api, "/search")
+        stats = get_cache_stats()
+        assert stats["by_type"]["dashboard"] == {
+            "hits": 1, "misses": 1, "errors": 0, "total_requests": 2, "hit_rate": 50.0,
+        }
+        assert stats["by_type"]["search"]["misses"] == 1
+
+
+class TestWhatIsStored:
+    @pytest.mark.parametrize("query", ["status=404", "status=201&cookie=1", "private=1", "status=302"])
+    def test_only_cacheable_successes_are_stored(self, api, query):
+        first = get(api, f"/echo?{query}")
+        second = get(api, f"/echo?{query}")
+        assert first["X-Cache"] == second["X-Cache"] == "MISS"
+        assert second.json()["call"] == first.json()["call"] + 1
+
+    def test_other_2xx_are_stored(self, api):
+        first = get(api, "/echo?status=203")
+        second = get(api, "/echo?status=203")
+        assert (second.status_code, second["X-Cache"], second.content) == (203, "HIT", first.content)
+
+    def test_a_raised_error_is_not_stored_and_still_has_the_headers(self, api):
+        first = get(api, "/echo?invalid=1")
+        assert (first.status_code, first["X-Cache"]) == (400, "MISS")
+        assert first["X-Cache-Key"].startswith("cache:dashboard:")
+        assert get(api, "/echo?invalid=1")["X-Cache"] == "MISS"
+
+    def test_other_methods_pass_through(self, api):
+        response = api.post("/echo", {}, format="json")
+        assert response.json() == {"posted": True} and "X-Cache" not in response
+
+    def test_bodies_over_the_limit_are_served_not_stored(self, api):
+        with override_settings(CACHEOPS={"MAX_ENTRY_BYTES": 100}):
+            first, second = get(api, "/echo?big=1"), get(api, "/echo?big=1")
+        assert first["X-Cache"] == second["X-Cache"] == "MISS"
+
+
+class TestAccessAndUsers:
+    def test_permissions_run_before_a_hit(self, api, user):
+        api.force_login(user)
+        assert get(api, "/private")["X-Cache"] == "MISS"
+        assert get(api, "/private")["X-Cache"] == "HIT"
+        api.logout()
+        assert get(api, "/private").status_code == 401
+
+    def test_shared_views_share_entries_between_users(self, api, user, other_user):
+        api.force_login(user)
+        get(api, "/private")
+        api.force_login(other_user)
+        assert get(api, "/private")["X-Cache"] == "HIT"
+
+    def test_per_user_views_are_isolated(self, api, user, other_user):
+        api.force_login(user)
+        mine = get(api, "/mine")
+        api.force_login(other_user)
+        theirs = get(api, "/mine")
+        assert theirs["X-Cache"] == "MISS" and theirs.json()["user"] == "other"
+        assert theirs["X-Cache-Key"] != mine["X-Cache-Key"]
+        api.force_login(user)
+        again = get(api, "/mine")
+        assert again["X-Cache"] == "HIT" and again.json()["user"] == "reader"
+
+    def test_browsable_html_is_per_user(self, api, user, other_user):
+        api.force_login(user)
+        first = api.get("/echo", HTTP_ACCEPT="text/html")
+        api.force_login(other_user)
+        second = api.get("/echo", HTTP_ACCEPT="text/html")
+        assert second["X-Cache"] == "MISS" and second["X-Cache-Key"] != first["X-Cache-Key"]
+
+
+class TestCustomKeys:
+    def test_key_func_gives_the_whole_key_and_ttl_overrides(self, api, cache):
+        response = get(api, "/profile/7")
+        assert response["X-Cache-Key"] == "cache:user:profile:7"
+        assert get(api, "/profile/7?ignored=1")["X-Cache"] == "HIT"
+        assert 35 < cache.ttl("cache:user:profile:7") <= 42
+
+    def test_key_func_can_reuse_the_default_digest(self, api):
+        first = get(api, "/trends?days=7")
+        assert first["X-Cache-Key"].startswith("cache:analytics:trends:")
+        assert get(api, "/trends?days=7")["X-Cache"] == "HIT"
+        assert get(api, "/trends?days=8")["X-Cache-Key"] != first["X-Cache-Key"]
+
+    def test_a_key_outside_the_namespace_is_a_server_error_not_a_stored_entry(self, api, redis_connection):
+        response = get(api, "/bad-key")
+        assert response.status_code == 500
+        assert not list(redis_connection.scan_iter(match="*sessions:steal*"))
+
+    def test_the_policy_raises_invalid_cache_key(self, rf):
+        policy = APIViewWithBadKey.get.cacheops_policy
+        with pytest.raises(InvalidCacheKey, match="'sessions:steal'"):
+            policy.make_key(rf.get("/"))
+
+
+class APIViewWithBadKey(APIView):
+    @cache_response(CacheType.USER, key_func=lambda request: "sessions:steal")
+    def get(self, request):
+        raise NotImplementedError
+
+
+class TestOtherViewKinds:
+    def test_viewset_actions(self, api):
+        assert get(api, "/products/")["X-Cache"] == "MISS"
+        assert get(api, "/products/")["X-Cache"] == "HIT"
+        first = get(api, "/products/3/")
+        assert first["X-Cache-Key"].startswith("cache:product:")
+        assert get(api, "/products/3/").json() == first.json()
+
+    def test_api_view_functions(self, api):
+        assert get(api, "/search?q=x")["X-Cache"] == "MISS"
+        assert get(api, "/search?q=x")["X-Cache"] == "HIT"
+
+    @pytest.mark.parametrize("path", ["/plain", "/plain-text"])
+    def test_plain_django_views(self, client, path):
+        first, second = client.get(path), client.get(path)
+        assert (first["X-Cache"], second["X-Cache"]) == ("MISS", "HIT")
+        assert second.content == first.content and second["Content-Type"] == first["Content-Type"]
+
+
+class TestMisuse:
+    def test_without_parentheses(self):
+        with pytest.raises(TypeError, match=r"@cache_response\(CacheType.DASHBOARD\)"):
+            cache_response(lambda request: None)
+
+    def test_on_a_class(self):
+        with pytest.raises(TypeError, match="not the class"):
+            cache_response(CacheType.SEARCH)(APIView)
+
+    def test_outside_api_view(self):
+        view = api_view(["GET"])(lambda request: None)
+        with pytest.raises(TypeError, match="before authentication and permissions"):
+            cache_response(CacheType.SEARCH)(view)
+
+    @pytest.mark.parametrize("ttl", [0, -5, "60", True])
+    def test_bad_ttl(self, ttl):
+        with pytest.raises(ValueError, match="positive number of seconds"):
+            cache_response(CacheType.SEARCH, ttl=ttl)
+
+    def test_unknown_type(self):
+        with pytest.raises(ValueError, match="choose one of"):
+            cache_response("logs")
+
+    def test_keeps_name_and_docstring(self):
+        def handler(self, request):
+            """Say hello."""
+
+        wrapped = cache_response(CacheType.SEARCH)(handler)
+        assert (wrapped.__name__, wrapped.__doc__) == ("handler", "Say hello.")

@@ -1,0 +1,120 @@
+"""The key rules: canonical queries, digests, custom keys and invalidation patterns."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+
+from cacheops.conf import CacheType
+from cacheops.exceptions import InvalidCacheKey, InvalidPattern
+from cacheops.keys import (
+    make_cache_key,
+    make_canonical_query,
+    make_digest,
+    make_type_pattern,
+    validate_custom_key,
+    validate_pattern,
+)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("b=1&a=2", "a=2&b=1"), ("", ""), ("q=x%20y", "q=x+y"), ("a=&b=1", "b=1&a=")],
+)
+def test_equivalent_queries_are_canonicalised_alike(first, second):
+    assert make_canonical_query(first) == make_canonical_query(second)
+
+
+def test_values_of_a_repeated_parameter_keep_their_order():
+    assert make_canonical_query("level=ERROR&level=WARN") != make_canonical_query("level=WARN&level=ERROR")
+    assert make_canonical_query("z=1&level=B&a=0&level=A") == "a=0&level=B&level=A&z=1"
+
+
+def test_blank_values_are_not_dropped():
+    assert make_canonical_query("q=") != make_canonical_query("")
+
+
+def test_digest_is_md5_hex_and_separates_parts():
+    digest = make_digest("/api", "a=1")
+    assert len(digest) == 32 and int(digest, 16) >= 0
+    assert make_digest("/api", "a=1") != make_digest("/ap", "ia=1")
+
+
+def test_default_key_and_type_pattern():
+    assert make_cache_key(CacheType.SEARCH, "abc") == "cache:search:abc"
+    assert make_type_pattern(CacheType.USER) == "cache:user:*"
+
+
+def test_key_prefix_is_a_setting():
+    with override_settings(CACHEOPS={"KEY_PREFIX": "resp"}):
+        assert make_cache_key(CacheType.SEARCH, "abc") == "resp:search:abc"
+        assert validate_pattern("resp:search:*") == "resp:search:*"
+        with pytest.raises(InvalidPattern):
+            validate_pattern("cache:search:*")
+
+
+@pytest.mark.parametrize("key", ["cache:user:profile:7", "cache:user:7:dashboard:abc"])
+def test_custom_keys_inside_their_type_are_accepted(key):
+    assert validate_custom_key(key, CacheType.USER) == key
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("sessions:abc", "must start with 'cache:user:'"),
+        ("cache:search:abc", "must start with 'cache:user:'"),
+        ("cache:user:", "must start with 'cache:user:'"),
+        ("cache:user:*", "may not contain"),
+        ("cache:user:a b", "may not contain"),
+        (42, "must return a str"),
+    ],
+)
+def test_custom_keys_outside_their_type_are_refused(key, reason):
+    with pytest.raises(InvalidCacheKey, match=reason):
+        validate_custom_key(key, CacheType.USER)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "cache:search:*",
+        "cache:user:profile:*",
+        "cache:user:profile:12",
+        "cache:user:12:*",
+        "cache:analytics:trends:?bc*",
+        "cache:product",
+        "cache:user:*:dashboard:*",
+    ],
+)
+def test_valid_patterns(pattern):
+    assert validate_pattern(pattern) == pattern
+
+
+@pytest.mark.parametrize(
+    ("pattern", "reason"),
+    [
+        (None, "must be a string, not NoneType"),
+        (["cache:search:*"], "must be a string, not list"),
+        ("", "is empty"),
+        ("*", "must start with 'cache:'"),
+        ("sessions:*", "must start with 'cache:'"),
+        ("cache:*", "must name a cache type"),
+        ("cache:*:*:*:*", "must name a cache type"),
+        ("cache:sea*", "must name a cache type"),
+        ("cache:nope:*", "must name a cache type"),
+        ("cache:search:[a-z]*", "only '\\*' and '\\?'"),
+        ("cache:search:\\*", "only '\\*' and '\\?'"),
+        ("cache:search:a b", "only '\\*' and '\\?'"),
+        ("cache:search:**", "never '\\*\\*'"),
+        ("cache:user:*:*:*:*:*", "has 5 wildcards"),
+        ("cache:search:" + "x" * 250, "the limit is 256"),
+    ],
+)
+def test_invalid_patterns_say_why(pattern, reason):
+    with pytest.raises(InvalidPattern, match=reason):
+        validate_pattern(pattern)
+
+
+def test_invalid_pattern_is_a_value_error_naming_the_value():
+    with pytest.raises(ValueError, match="'sessions:\\*'"):
+        validate_pattern("sessions:*")

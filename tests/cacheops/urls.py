@@ -1,0 +1,146 @@
+"""Small views to exercise cache_response: DRF APIView, viewset actions, @api_view and plain Django."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse, JsonResponse
+from django.urls import include, path
+from rest_framework import viewsets
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
+from rest_framework.views import APIView
+
+from cacheops.conf import CacheType
+from cacheops.decorators import cache_response
+
+CALLS = {"count": 0}
+
+
+def _computed(request, **extra) -> dict:
+    CALLS["count"] += 1
+    return {"call": CALLS["count"], "query": dict(request.query_params.lists()), **extra}
+
+
+class EchoView(APIView):
+    """Open to anyone: counts how often it really runs."""
+
+    permission_classes = [AllowAny]
+
+    @cache_response(CacheType.DASHBOARD)
+    def get(self, request, *args, **kwargs):
+        status = int(request.query_params.get("status", "200"))
+        if request.query_params.get("invalid"):
+            raise ValidationError({"invalid": ["refused"]})
+        response = Response(_computed(request), status=status)
+        if request.query_params.get("cookie"):
+            response.set_cookie("flavour", "oat")
+        if request.query_params.get("private"):
+            response["Cache-Control"] = "private, max-age=60"
+        if request.query_params.get("big"):
+            response.data["padding"] = "log line " * 500
+        return response
+
+    def post(self, request, *args, **kwargs):
+        return Response({"posted": True})
+
+
+class PrivateView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @cache_response(CacheType.DASHBOARD)
+    def get(self, request):
+        return Response(_computed(request))
+
+
+class PerUserView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @cache_response(CacheType.USER, per_user=True)
+    def get(self, request):
+        return Response(_computed(request, user=request.user.username))
+
+
+def profile_key(request) -> str:
+    return f"cache:user:profile:{request.parser_context['kwargs']['user_id']}"
+
+
+def digest_key(request) -> str:
+    return f"cache:analytics:trends:{request.cacheops_key_digest}"
+
+
+def bad_key(request) -> str:
+    return "sessions:steal"
+
+
+class ProfileView(APIView):
+    permission_classes = [AllowAny]
+
+    @cache_response(CacheType.USER, ttl=42, key_func=profile_key)
+    def get(self, request, user_id):
+        return Response(_computed(request, user_id=user_id))
+
+
+class TrendsView(APIView):
+    permission_classes = [AllowAny]
+
+    @cache_response(CacheType.ANALYTICS, key_func=digest_key)
+    def get(self, request):
+        return Response(_computed(request))
+
+
+class BadKeyView(APIView):
+    permission_classes = [AllowAny]
+
+    @cache_response(CacheType.USER, key_func=bad_key)
+    def get(self, request):
+        return Response(_computed(request))
+
+
+class ProductViewSet(viewsets.ViewSet):
+    permission_classes = [AllowAny]
+
+    @cache_response(CacheType.PRODUCT)
+    def list(self, request):
+        return Response(_computed(request))
+
+    @cache_response(CacheType.PRODUCT)
+    def retrieve(self, request, pk=None):
+        return Response(_computed(request, pk=pk))
+
+
+@api_view(["GET"])
+@permission_classes([AllowAny])
+@cache_response(CacheType.SEARCH)
+def search(request):
+    return Response(_computed(request))
+
+
+@cache_response(CacheType.SEARCH)
+def plain(request):
+    CALLS["count"] += 1
+    return JsonResponse({"call": CALLS["count"]})
+
+
+@cache_response(CacheType.SEARCH)
+def plain_text(request):
+    CALLS["count"] += 1
+    return HttpResponse(f"call {CALLS['count']}", content_type="text/plain; charset=utf-8")
+
+
+router = SimpleRouter()
+router.register("products", ProductViewSet, basename="product")
+
+urlpatterns = [
+    path("echo", EchoView.as_view()),
+    path("private", PrivateView.as_view()),
+    path("mine", PerUserView.as_view()),
+    path("profile/<int:user_id>", ProfileView.as_view()),
+    path("trends", TrendsView.as_view()),
+    path("bad-key", BadKeyView.as_view()),
+    path("search", search),
+    path("plain", plain),
+    path("plain-text", plain_text),
+    path("", include(router.urls)),
+]
