@@ -130,6 +130,7 @@ def invalidate_after_upload(owner_id: int | None) -> None:
     invalidate_cache_type(CacheType.SEARCH)
     if owner_id is not None:
         invalidate_pattern(f"cache:user:profile:{owner_id}")
+        invalidate_pattern(f"cache:user:profile:{owner_id}:*")
         invalidate_pattern(f"cache:user:{owner_id}:*")
 
 

@@ -40,7 +40,8 @@ def _daily_histogram(start: datetime, end: datetime, tz_name: str) -> A:
         time_zone=tz_name,
         min_doc_count=0,
         format="yyyy-MM-dd",
-        extended_bounds={"min": start.isoformat(), "max": end.isoformat()},
+        # Bounds are parsed with `format`, in `time_zone`: local calendar days.
+        extended_bounds={"min": start.date().isoformat(), "max": end.date().isoformat()},
     )
 
 

@@ -100,7 +100,7 @@ def get_trends(days: int, *, now: datetime | None = None) -> dict[str, Any]:
         })
     top_errors = []
     for bucket in aggs.errors.top_patterns.buckets:
-        example = bucket.example.hits.hits[0]["_source"] if bucket.example.hits.hits else {}
+        example = bucket.example.hits.hits[0]["_source"].to_dict() if bucket.example.hits.hits else {}
         top_errors.append({"pattern": bucket.key, "count": bucket.doc_count,
                            "example": example.get("message", ""), "source": example.get("source", ""),
                            "last_seen": example.get("@timestamp")})

@@ -121,7 +121,11 @@ class UploadListView(generics.ListAPIView):
 
 
 def _profile_key(request: Request) -> str:
-    return f"cache:user:profile:{request.parser_context['kwargs']['user_id']}"
+    """`cache:user:profile:{id}` for the plain JSON answer; other renderings and queries get a suffix."""
+    key = f"cache:user:profile:{request.parser_context['kwargs']['user_id']}"
+    if request.accepted_renderer.format == "json" and not request.META.get("QUERY_STRING"):
+        return key
+    return f"{key}:{request.cacheops_key_digest}"
 
 
 class UserProfileView(APIView):

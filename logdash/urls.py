@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/auth/token", obtain_auth_token, name="api-token"),
     path("api/health", HealthView.as_view(), name="health"),
     path("api/cache/", include("cacheops.urls")),
+    path("api/", include("dashboard.urls")),
     path("", include("dashboard.page_urls")),
 ]
 

@@ -1,0 +1,13 @@
+"""Routes of the browser pages (the dashboard, login, logout), mounted at the site root."""
+
+from django.urls import path
+
+from dashboard import pages
+
+app_name = "pages"
+
+urlpatterns = [
+    path("", pages.DashboardPageView.as_view(), name="home"),
+    path("login/", pages.PageLoginView.as_view(), name="login"),
+    path("logout/", pages.PageLogoutView.as_view(), name="logout"),
+]

@@ -1,0 +1,52 @@
+"""
+The dashboard page people look at in a browser, and its session login and logout.
+
+The page is a server-rendered shell: the KPIs, search and uploads come from the same cached
+JSON API the Angular client reads (`/api/...`, session auth), so a person and a script see one
+truth and the page costs Elasticsearch nothing on a cache hit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.generic import TemplateView
+
+from dashboard.ingest import LEVELS
+
+# Where logdash/urls.py mounts dashboard.urls. The page's script builds every API URL from
+# this one root, so the API can be moved without touching the JavaScript.
+API_ROOT = "/api/"
+
+
+@method_decorator(ensure_csrf_cookie, name="dispatch")
+class DashboardPageView(LoginRequiredMixin, TemplateView):
+    """The KPIs, charts, search and upload form; anonymous visitors are sent to the login page."""
+
+    template_name = "dashboard/index.html"
+    login_url = reverse_lazy("pages:login")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["levels"] = LEVELS
+        context["page_config"] = {"apiRoot": API_ROOT, "levels": list(LEVELS), "loginUrl": str(self.login_url)}
+        return context
+
+
+class PageLoginView(auth_views.LoginView):
+    """Log a person in with a session; already logged-in people go straight to the dashboard."""
+
+    template_name = "dashboard/login.html"
+    redirect_authenticated_user = True
+    next_page = reverse_lazy("pages:home")
+
+
+class PageLogoutView(auth_views.LogoutView):
+    """Log out (POST only, as Django requires) and come back to the login page."""
+
+    next_page = reverse_lazy("pages:login")

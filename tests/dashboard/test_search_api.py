@@ -1,0 +1,119 @@
+"""GET /api/search: full-text search, filters, pages, cursors and parameter errors."""
+
+import pytest
+
+from tests.dashboard.conftest import ago, json_lines
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def searchable(ingest, now, product, user):
+    lines = [
+        {"timestamp": ago(now, minutes=n), "level": "ERROR" if n % 5 == 0 else "INFO",
+         "logger": "sshd" if n % 2 else "nginx", "message": f"connection refused by upstream {n}"}
+        for n in range(1, 61)
+    ]
+    lines.append({"timestamp": ago(now, minutes=90), "level": "WARNING", "logger": "app",
+                  "message": "<script>alert(1)</script> connection reset"})
+    return ingest(json_lines(lines), product=product, owner=user)
+
+
+def test_full_text_search_highlights_and_sorts_newest_first(api, searchable):
+    body = api.get("/api/search", {"q": "refused", "size": 5}).json()
+    assert body["total"] == 60
+    assert len(body["results"]) == 5
+    assert [hit["message"] for hit in body["results"]] == [f"connection refused by upstream {n}" for n in range(1, 6)]
+    assert all("<mark>refused</mark>" in hit["highlight"] for hit in body["results"])
+
+
+def test_highlights_escape_the_message(api, searchable):
+    hit = api.get("/api/search", {"q": "reset"}).json()["results"][0]
+    assert hit["message"] == "<script>alert(1)</script> connection reset"
+    assert "<script>" not in hit["highlight"]
+    assert "&lt;script&gt;" in hit["highlight"]
+    assert "<mark>reset</mark>" in hit["highlight"]
+
+
+def test_filters_combine(api, searchable):
+    body = api.get("/api/search", {"q": "connection", "level": "error", "source": "nginx", "product": "billing"}).json()
+    assert body["total"] == 6  # n in 10, 20, ..., 60
+    assert {(hit["level"], hit["source"], hit["product"]) for hit in body["results"]} == {("ERROR", "nginx", "billing")}
+
+
+def test_several_levels_are_comma_separated(api, searchable):
+    assert api.get("/api/search", {"level": "ERROR,WARNING"}).json()["total"] == 13
+
+
+def test_a_time_window_filters(api, searchable, now):
+    body = api.get("/api/search", {"from": ago(now, minutes=10.5), "to": ago(now, minutes=4.5)}).json()
+    assert body["total"] == 6
+
+
+def test_pages_do_not_overlap(api, searchable):
+    first = api.get("/api/search", {"q": "refused", "size": 20, "page": 1}).json()["results"]
+    second = api.get("/api/search", {"q": "refused", "size": 20, "page": 2}).json()["results"]
+    assert not {hit["id"] for hit in first} & {hit["id"] for hit in second}
+    assert second[0]["message"] == "connection refused by upstream 21"
+
+
+def test_a_cursor_walks_every_result_once(api, searchable):
+    seen, params = [], {"q": "refused", "size": 25}
+    while True:
+        body = api.get("/api/search", params).json()
+        seen += [hit["id"] for hit in body["results"]]
+        if not body["next_cursor"]:
+            break
+        params = {"q": "refused", "size": 25, "cursor": body["next_cursor"]}
+    assert len(seen) == len(set(seen)) == 60
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"size": 0}, "size"),
+        ({"size": 10000}, "size"),
+        ({"size": "ten"}, "size"),
+        ({"page": -1}, "page"),
+        ({"page": 0}, "page"),
+        ({"page": 1000, "size": 100}, "page"),
+        ({"from": "yesterday"}, "from"),
+        ({"to": "2026-13-45"}, "to"),
+        ({"from": "2026-11-20T00:00:00Z", "to": "2026-11-10T00:00:00Z"}, "from"),
+        ({"level": "LOUD"}, "level"),
+        ({"cursor": "not-a-cursor"}, "cursor"),
+        ({"q": "x" * 501}, "q"),
+    ],
+)
+def test_bad_parameters_are_a_400_naming_the_field(api, search_engine, params, field):
+    response = api.get("/api/search", params)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == "invalid"
+    assert list(body["fields"]) == [field]
+    assert body["detail"].startswith(f"{field}:")
+
+
+def test_searches_are_cached_per_query_in_any_parameter_order(api, searchable):
+    first = api.get("/api/search?q=refused&size=5&level=ERROR")
+    same = api.get("/api/search?level=ERROR&size=5&q=refused")
+    other = api.get("/api/search?q=refused&size=6&level=ERROR")
+    assert (first["X-Cache"], same["X-Cache"], other["X-Cache"]) == ("MISS", "HIT", "MISS")
+    assert first["X-Cache-Key"] == same["X-Cache-Key"] != other["X-Cache-Key"]
+    assert first["X-Cache-Key"].startswith("cache:search:")
+
+
+def test_errors_are_not_cached(api, search_engine):
+    assert api.get("/api/search", {"size": 0})["X-Cache"] == "MISS"
+    assert api.get("/api/search", {"size": 0})["X-Cache"] == "MISS"
+
+
+def test_computed_searches_are_remembered_for_warm_up(api, searchable):
+    from dashboard.popularity import get_popular_searches
+
+    api.get("/api/search", {"q": "refused"})
+    api.get("/api/search", {"q": "refused"})  # a hit: not counted again
+    api.get("/api/search", {"q": "reset"})
+    api.get("/api/search", {"q": "reset", "size": 5})
+    assert get_popular_searches(10)[0] in {"/api/search?q=reset", "/api/search?q=refused", "/api/search?q=reset&size=5"}
+    assert len(get_popular_searches(10)) == 3
