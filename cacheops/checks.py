@@ -18,7 +18,10 @@ def check_cache_backend(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
     """Warn when the response cache alias is missing or is not served by the cacheops backend."""
     from cacheops.backends import RedisCache
 
-    alias = cacheops_settings.CACHE_ALIAS
+    try:
+        alias = cacheops_settings.CACHE_ALIAS
+    except ImproperlyConfigured:
+        return []  # check_settings reports it.
     config = (get_django_setting("CACHES") or {}).get(alias)
     if config is None:
         return [Error(f"CACHEOPS['CACHE_ALIAS'] is {alias!r}, but CACHES has no such alias.",

@@ -49,7 +49,7 @@ def _delete_matching(pattern: str, raise_errors: bool) -> int:
         if raise_errors:
             raise
         return 0
-    logger.info("[CACHE] invalidated %d keys matching %r", deleted, pattern)
+    logger.debug("[CACHE] invalidated %d keys matching %r", deleted, pattern)
     return deleted
 
 

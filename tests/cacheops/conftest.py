@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 
 import pytest
+from django.conf import settings
+from django.test import override_settings
 
 from cacheops.resilience import breaker
 from cacheops.stats import recorder, reset_cache_stats
@@ -28,19 +31,48 @@ def _fresh_cacheops(_services: None) -> Iterator[None]:
 
 @pytest.fixture
 def user(django_user_model):
-    return django_user_model.objects.create_user("reader", password="pw")
+    return django_user_model.objects.create_user("reader")
 
 
 @pytest.fixture
 def other_user(django_user_model):
-    return django_user_model.objects.create_user("other", password="pw")
+    return django_user_model.objects.create_user("other")
 
 
 @pytest.fixture
 def staff(django_user_model):
-    return django_user_model.objects.create_user("operator", password="pw", is_staff=True)
+    return django_user_model.objects.create_user("operator", is_staff=True)
 
 
 @pytest.fixture
 def superuser(django_user_model):
-    return django_user_model.objects.create_superuser("root", "root@localhost", "pw")
+    return django_user_model.objects.create_superuser("root", "root@localhost")
+
+
+def closed_port() -> int:
+    """A port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def sleeps(monkeypatch) -> list[float]:
+    """The retry delays, recorded instead of slept."""
+    delays: list[float] = []
+    monkeypatch.setattr("cacheops.resilience.sleep", delays.append)
+    return delays
+
+
+def caches_with_unreachable() -> dict:
+    configured = {alias: dict(config) for alias, config in settings.CACHES.items()}
+    configured["unreachable"] = {**configured["default"], "LOCATION": f"redis://127.0.0.1:{closed_port()}/0"}
+    return configured
+
+
+@pytest.fixture
+def redis_down(sleeps) -> Iterator[dict]:
+    """Responses go to an alias at a closed port (the way django-redis tests outages)."""
+    cacheops = {"CACHE_ALIAS": "unreachable"}
+    with override_settings(CACHES=caches_with_unreachable(), CACHEOPS=cacheops):
+        yield cacheops

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from cacheops.stats import recorder
 from cacheops.warmup import get_warmup_paths, warm
 
 
@@ -25,6 +26,9 @@ class Command(BaseCommand):
         who = account.get_username() if account is not None else "anonymous (no superuser exists)"
         self.stdout.write(f"Cache warm-up: {len(paths)} paths as {who}")
         results = warm(paths, account)
+        # Count these requests now, while this command's cache settings are in force (a runner may
+        # override them only around this call; an exit-time flush would go to the wrong Redis).
+        recorder.flush()
         for result in results:
             self.stdout.write(f"  {result.status} {result.cache:<4} {result.path}")
         filled = sum(1 for result in results if result.cache == "MISS" and 200 <= result.status < 300)
