@@ -74,9 +74,8 @@ def search_logs(criteria: queries.SearchCriteria) -> dict[str, Any]:
     response = client.execute(queries.search_query(criteria))
     hits = list(response.hits)
     total = response.hits.total.value
-    next_cursor = None
-    if hits and len(hits) == criteria.size and (criteria.search_after is not None or criteria.offset + len(hits) < total):
-        next_cursor = encode_cursor(list(hits[-1].meta.sort))
+    more = criteria.search_after is not None or criteria.offset + len(hits) < total
+    next_cursor = encode_cursor(list(hits[-1].meta.sort)) if hits and len(hits) == criteria.size and more else None
     return {
         "total": total,
         "size": criteria.size,

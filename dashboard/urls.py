@@ -1,12 +1,13 @@
-"""Routes of the log API, mounted under /api/."""
+"""Routes of the log API, mounted under /api/ (no trailing slashes, as in the spec)."""
 
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
 from dashboard import views
 
-router = SimpleRouter(trailing_slash="/?")
-router.register("products", views.ProductViewSet, basename="product")
+product_list = views.ProductViewSet.as_view({"get": "list", "post": "create"})
+product_detail = views.ProductViewSet.as_view(
+    {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
+)
 
 urlpatterns = [
     path("dashboard", views.DashboardView.as_view(), name="dashboard"),
@@ -16,5 +17,6 @@ urlpatterns = [
     path("uploads", views.UploadListView.as_view(), name="uploads"),
     path("user/dashboard", views.UserDashboardView.as_view(), name="user-dashboard"),
     path("user/<int:user_id>", views.UserProfileView.as_view(), name="user-profile"),
-    *router.urls,
+    path("products", product_list, name="product-list"),
+    path("products/<int:pk>", product_detail, name="product-detail"),
 ]

@@ -11,7 +11,8 @@ from dashboard.patterns import mask_message
         ("user 42 failed from 10.0.0.7", "user 7 failed from 10.1.2.9"),
         ("Receiving block blk_-1608999687919862906 src: /10.250.19.102:54106",
          "Receiving block blk_7503483334202473044 src: /10.251.215.16:55695"),
-        ("session 123e4567-e89b-12d3-a456-426614174000 expired", "session 00000000-0000-4000-8000-000000000000 expired"),
+        ("session 123e4567-e89b-12d3-a456-426614174000 expired",
+         "session 00000000-0000-4000-8000-000000000000 expired"),
         ("took 12.5ms", "took 7ms"),
     ],
 )

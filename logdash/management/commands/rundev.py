@@ -91,6 +91,7 @@ class Command(BaseCommand):
         with override_settings(**overrides):
             call_command("migrate", interactive=False, verbosity=0)
             self._create_admin()
+            call_command("recover_uploads", stdout=self.stdout)
             if "ELASTICSEARCH_URL" in overrides:
                 call_command("load_demo_logs", lines=demo_lines, replace=True, stdout=self.stdout)
             call_command("warm_cache", stdout=self.stdout)

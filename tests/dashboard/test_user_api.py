@@ -1,0 +1,71 @@
+"""GET /api/user/<id> and /api/user/dashboard: per-user answers never cross users, even through the cache."""
+
+import pytest
+
+from tests.dashboard.conftest import ago, json_lines
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_users_logs(ingest, now, user, other_user):
+    ingest(json_lines([{"timestamp": ago(now, minutes=n), "level": "ERROR", "message": f"alice {n}"}
+                       for n in range(3)]), owner=user, filename="alice.jsonl")
+    ingest(json_lines([{"timestamp": ago(now, minutes=n), "level": "INFO", "message": f"bob {n}"}
+                       for n in range(5)]), owner=other_user, filename="bob.jsonl")
+
+
+def test_a_user_reads_their_own_profile_with_upload_stats(client_for, user, two_users_logs):
+    response = client_for(user).get(f"/api/user/{user.pk}")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["id"], body["username"]) == (user.pk, "alice")
+    assert body["upload_stats"]["uploads"] == 1
+    assert body["upload_stats"]["lines_indexed"] == 3
+    assert response["X-Cache-Key"] == f"cache:user:profile:{user.pk}"
+
+
+@pytest.mark.parametrize(("who", "expected"), [(None, 401), ("other_user", 403), ("staff", 200), ("user", 200)])
+def test_only_that_user_or_staff_reads_a_profile(request, client_for, user, search_engine, who, expected):
+    reader = request.getfixturevalue(who) if who else None
+    client_for(user).get(f"/api/user/{user.pk}")  # primes the cache as the owner
+    assert client_for(reader).get(f"/api/user/{user.pk}").status_code == expected
+
+
+def test_staff_gets_404_for_a_user_that_does_not_exist(client_for, staff, search_engine):
+    assert client_for(staff).get("/api/user/987654").status_code == 404
+
+
+def test_the_user_dashboard_counts_only_the_callers_uploads(client_for, user, other_user, two_users_logs):
+    alice = client_for(user).get("/api/user/dashboard")
+    bob = client_for(other_user).get("/api/user/dashboard")
+    assert (alice["X-Cache"], bob["X-Cache"]) == ("MISS", "MISS")
+    assert (alice.json()["total_logs"], alice.json()["error_logs"], alice.json()["files_uploaded"]) == (3, 3, 1)
+    assert (bob.json()["total_logs"], bob.json()["error_logs"], bob.json()["files_uploaded"]) == (5, 0, 1)
+    assert alice["X-Cache-Key"].startswith(f"cache:user:{user.pk}:dashboard:")
+    assert bob["X-Cache-Key"].startswith(f"cache:user:{other_user.pk}:dashboard:")
+    again = client_for(other_user).get("/api/user/dashboard")
+    assert again["X-Cache"] == "HIT"
+    assert again.json()["total_logs"] == 5
+
+
+def test_an_upload_invalidates_only_the_uploaders_entries(client_for, user, other_user, two_users_logs, ingest, now):
+    for reader in (user, other_user):
+        client_for(reader).get("/api/user/dashboard")
+        client_for(reader).get(f"/api/user/{reader.pk}")
+    ingest(json_lines([{"timestamp": ago(now, minutes=1), "level": "INFO", "message": "more"}]), owner=user)
+    assert client_for(user).get("/api/user/dashboard")["X-Cache"] == "MISS"
+    assert client_for(user).get(f"/api/user/{user.pk}").json()["upload_stats"]["uploads"] == 2
+    assert client_for(other_user).get("/api/user/dashboard")["X-Cache"] == "HIT"
+    assert client_for(other_user).get(f"/api/user/{other_user.pk}")["X-Cache"] == "HIT"
+
+
+def test_the_browsable_api_and_json_never_share_a_profile_entry(client_for, user, search_engine):
+    json_response = client_for(user).get(f"/api/user/{user.pk}", HTTP_ACCEPT="application/json")
+    html_response = client_for(user).get(f"/api/user/{user.pk}", HTTP_ACCEPT="text/html")
+    assert html_response["Content-Type"].startswith("text/html")
+    assert html_response["X-Cache"] == "MISS"
+    assert json_response["X-Cache-Key"] != html_response["X-Cache-Key"]
+    assert client_for(user).get(f"/api/user/{user.pk}", HTTP_ACCEPT="application/json")["Content-Type"] == (
+        "application/json"
+    )
