@@ -97,6 +97,7 @@ class CachePolicy:
         self.ttl = ttl
         self.key_func = key_func
         self.per_user = per_user
+        self.fields = {outcome: stats.make_field(self.type_name, outcome) for outcome in stats.OUTCOMES}
 
     def __repr__(self) -> str:
         return f"CachePolicy({self.cache_type!r}, ttl={self.ttl!r}, per_user={self.per_user!r})"
@@ -112,7 +113,7 @@ class CachePolicy:
         entry = decode_entry(stored) if stored is not None else None
         if entry is None:
             return self._run_view(request, key, view, args, kwargs, store=True)
-        stats.record(self.type_name, stats.HIT)
+        stats.record_field(self.fields[stats.HIT])
         return _mark(entry.to_response(), "HIT", key)
 
     def make_key(self, request: Any) -> str:
@@ -125,7 +126,8 @@ class CachePolicy:
 
     def _key_parts(self, request: Any) -> list[str]:
         # GET and HEAD share entries: HEAD is a GET whose body the server drops.
-        parts = [request.path, make_canonical_query(request.META.get("QUERY_STRING", ""))]
+        http = getattr(request, "_request", request)  # DRF's Request proxies each attribute: read the source.
+        parts = [http.path, make_canonical_query(http.META.get("QUERY_STRING", ""))]
         media_type = getattr(request, "accepted_media_type", "") or ""
         if media_type:
             parts.append(f"{request.accepted_renderer.format}|{media_type}")
@@ -133,7 +135,7 @@ class CachePolicy:
             parts.append(f"user={_user_id(request)}")
         if media_type.startswith("text/html"):
             # The browsable API embeds a CSRF token derived from the client's secret.
-            parts.append(f"csrf={request.COOKIES.get(get_django_setting('CSRF_COOKIE_NAME', 'csrftoken'), '')}")
+            parts.append(f"csrf={http.COOKIES.get(get_django_setting('CSRF_COOKIE_NAME', 'csrftoken'), '')}")
         if cacheops_settings.VARY_ON_HOST:
             parts.append(f"{request.scheme}://{request.get_host()}")
         return parts
@@ -145,11 +147,11 @@ class CachePolicy:
             response = view(*args, **kwargs)
         except Exception:
             _mark_drf_view(request, key)
-            stats.record(self.type_name, outcome)
+            stats.record_field(self.fields[outcome])
             raise
         if store and _is_storable(response):
             outcome = self._store(request, key, response)
-        stats.record(self.type_name, outcome)
+        stats.record_field(self.fields[outcome])
         return _mark(response, "MISS", key)
 
     def _store(self, request: Any, key: str, response: HttpResponseBase) -> str:

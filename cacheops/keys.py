@@ -7,6 +7,7 @@ default. Django's KEY_PREFIX and version are added underneath by the cache and n
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from urllib.parse import parse_qsl, urlencode
@@ -19,6 +20,9 @@ _FORBIDDEN_PATTERN_CHARS = re.compile(r"[\[\]\\\s\x00-\x1f\x7f]")
 _WILDCARDS = re.compile(r"[*?]")
 
 
+# Memoised: the same few thousand query strings and key parts recur on every hit, and parsing
+# and hashing them is most of the Python time a hit spends.
+@functools.lru_cache(maxsize=4096)
 def make_canonical_query(query_string: str) -> str:
     """Return the query string with parameters sorted by name (values of one name keep their order).
 
@@ -31,6 +35,7 @@ def make_canonical_query(query_string: str) -> str:
     return urlencode(sorted(pairs, key=lambda pair: pair[0]))
 
 
+@functools.lru_cache(maxsize=4096)
 def make_digest(*parts: str) -> str:
     """Return the hex MD5 of the parts (MD5 names entries here; it guards nothing)."""
     return hashlib.md5("\n".join(parts).encode(), usedforsecurity=False).hexdigest()

@@ -41,8 +41,19 @@ def redis_errors(what: str) -> Iterator[None]:
     try:
         yield
     except DRIVER_ERRORS as exc:
-        cause = exc.__cause__ if isinstance(exc, ConnectionInterrupted) and exc.__cause__ else exc
-        raise CacheUnavailable(f"{what}: {type(cause).__name__}: {cause}") from cause
+        raise translate(exc, what) from _cause(exc)
+
+
+def _cause(exc: BaseException) -> BaseException:
+    return exc.__cause__ if isinstance(exc, ConnectionInterrupted) and exc.__cause__ else exc
+
+
+def translate(exc: BaseException, what: str) -> CacheUnavailable:
+    """Return the CacheUnavailable for a driver error (the one translation both paths use)."""
+    cause = _cause(exc)
+    error = CacheUnavailable(f"{what}: {type(cause).__name__}: {cause}")
+    error.__cause__ = cause
+    return error
 
 
 class CircuitBreaker:
@@ -108,14 +119,15 @@ def call_redis(operation: Callable[[], T], what: str) -> T:
     attempts = max(1, cacheops_settings.RETRY_MAX_ATTEMPTS)
     attempt = 1
     while True:
+        # Inline rather than `with redis_errors(...)`: this is on every request's path.
         try:
-            with redis_errors(what):
-                result = operation()
-        except CacheUnavailable as exc:
+            result = operation()
+        except DRIVER_ERRORS as driver_error:
+            exc = translate(driver_error, what)
             breaker.record_failure()
             if not _may_retry(exc, attempt, attempts):
                 logger.error("[CACHE ERROR] %s (attempt %d of %d)", exc, attempt, attempts)
-                raise
+                raise exc from exc.__cause__
             sleep(cacheops_settings.RETRY_BASE_DELAY * cacheops_settings.RETRY_BACKOFF ** (attempt - 1))
             attempt += 1
         else:

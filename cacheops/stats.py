@@ -30,6 +30,11 @@ HIT, MISS, ERROR = "hits", "misses", "errors"
 OUTCOMES = (HIT, MISS, ERROR)
 
 
+def make_field(cache_type: str, outcome: str) -> str:
+    """Return the stats hash field of one outcome of one cache type."""
+    return f"{cache_type}:{outcome}"
+
+
 class StatsRecorder:
     """In-process counters, flushed to the shared hash by a background thread."""
 
@@ -42,8 +47,12 @@ class StatsRecorder:
 
     def record(self, cache_type: str, outcome: str) -> None:
         """Count one request outcome (`hits`, `misses` or `errors`) of a cache type."""
+        self.record_field(make_field(cache_type, outcome))
+
+    def record_field(self, field: str) -> None:
+        """Count one outcome by its hash field (`dashboard:hits`); the decorator precomputes fields."""
         with self._lock:
-            self._counts[f"{cache_type}:{outcome}"] += 1
+            self._counts[field] += 1
         if self._thread is None:
             self._start_flusher()
 
@@ -128,6 +137,7 @@ def _increment(counts: dict[str, int]) -> None:
 
 recorder = StatsRecorder()
 record = recorder.record
+record_field = recorder.record_field
 os.register_at_fork(after_in_child=recorder.after_fork)
 atexit.register(recorder.flush_at_exit)
 

@@ -8,15 +8,19 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from cacheops import stats
+from cacheops import stats, warmup
 from cacheops.warmup import clear_warmup_registry, get_warmup_paths, register_warmup, register_warmup_provider
 
 
 @pytest.fixture(autouse=True)
 def _empty_registry():
+    """An empty registry for each test; the apps' registrations (made once, at start-up) come back after."""
+    saved_paths, saved_providers = list(warmup._paths), list(warmup._providers)
     clear_warmup_registry()
     yield
     clear_warmup_registry()
+    warmup._paths.extend(saved_paths)
+    warmup._providers.extend(saved_providers)
 
 
 def run(name: str, *args: str) -> str:
