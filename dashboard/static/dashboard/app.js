@@ -1,0 +1,526 @@
+/*
+ * The logdash dashboard page: reads the cached JSON API with the session cookie.
+ *
+ * Every value from the API is inserted as text (textContent, createElement), never as HTML.
+ * The one exception is a search highlight, and even that is not trusted: it is parsed into an
+ * inert document and only its text and <mark> elements are copied over (see appendHighlight).
+ * No build step: plain ES2017 that every current browser runs as it is.
+ */
+(function () {
+  "use strict";
+
+  var config = JSON.parse(document.getElementById("logdash-config").textContent);
+  var API = config.apiRoot;
+  var LEVEL_COLORS = {
+    DEBUG: "#94a3b8", INFO: "#3b82f6", WARNING: "#f59e0b",
+    ERROR: "#ef4444", CRITICAL: "#9f1239", UNKNOWN: "#64748b"
+  };
+  var charts = {};
+  var timeZone = "UTC";
+  var numberFormat = new Intl.NumberFormat();
+
+  /* ---------- small DOM helpers ---------- */
+
+  function $(id) { return document.getElementById(id); }
+
+  function el(tag, props, children) {
+    var node = document.createElement(tag);
+    Object.keys(props || {}).forEach(function (key) {
+      if (key === "text") node.textContent = props[key];
+      else if (key === "className") node.className = props[key];
+      else node.setAttribute(key, props[key]);
+    });
+    (children || []).forEach(function (child) {
+      if (child !== null && child !== undefined) {
+        node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+      }
+    });
+    return node;
+  }
+
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+
+  function showError(node, message) {
+    node.textContent = message || "";
+    node.hidden = !message;
+  }
+
+  function levelBadge(level) {
+    var name = String(level || "UNKNOWN");
+    var known = config.levels.indexOf(name) >= 0 ? name : "UNKNOWN";
+    return el("span", { className: "level level-" + known.toLowerCase(), text: name });
+  }
+
+  /* "2025-03-07 14:02:11" in the dashboard's time zone: log readers compare times, so ISO order. */
+  function formatTime(iso) {
+    if (!iso) return "";
+    var date = new Date(iso);
+    if (isNaN(date.getTime())) return String(iso);
+    try {
+      var parts = {};
+      new Intl.DateTimeFormat("en-CA", {
+        timeZone: timeZone, year: "numeric", month: "2-digit", day: "2-digit",
+        hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23"
+      }).formatToParts(date).forEach(function (part) { parts[part.type] = part.value; });
+      return parts.year + "-" + parts.month + "-" + parts.day + " " + parts.hour + ":" + parts.minute + ":" + parts.second;
+    } catch (e) {
+      return date.toISOString().replace("T", " ").slice(0, 19);
+    }
+  }
+
+  function timeCell(iso) {
+    return el("time", { datetime: String(iso || ""), title: String(iso || ""), text: formatTime(iso) });
+  }
+
+  /* ---------- the API ---------- */
+
+  function getCookie(name) {
+    var match = document.cookie.match(new RegExp("(?:^|; )" + name + "=([^;]*)"));
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  function csrfToken() {
+    // The cookie is the source of truth (it can rotate at login); the form field is the fallback.
+    var field = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return getCookie("csrftoken") || (field ? field.value : "");
+  }
+
+  function goToLogin() {
+    var next = window.location.pathname + window.location.search;
+    window.location.assign(config.loginUrl + "?next=" + encodeURIComponent(next));
+  }
+
+  /* Turn an API error body ({"error", "detail", "fields"}) into one sentence a person can act on. */
+  function describeError(status, body) {
+    if (!body || typeof body !== "object") return "The server answered " + status + ".";
+    // logdash's `detail` already names the field and the reason; `fields` is for forms that mark fields.
+    if (body.detail) return typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail);
+    var fields = body.fields || body;
+    var parts = Object.keys(fields).filter(function (name) { return name !== "error"; }).map(function (name) {
+      var value = fields[name];
+      return name + ": " + (Array.isArray(value) ? value.join(" ") : String(value));
+    });
+    return parts.length ? parts.join(" ") : "The server answered " + status + ".";
+  }
+
+  /* Only "not logged in" goes back to the login page: a 403 for a logged-in person would loop. */
+  function sessionEnded(status, body) {
+    return status === 401 || (status === 403 && body && body.error === "not_authenticated");
+  }
+
+  function getJSON(path, params) {
+    var url = API + path;
+    var query = new URLSearchParams();
+    Object.keys(params || {}).forEach(function (key) {
+      if (params[key] !== "" && params[key] !== null && params[key] !== undefined) query.set(key, params[key]);
+    });
+    if (query.toString()) url += "?" + query.toString();
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        return response.json().catch(function () { return null; }).then(function (body) {
+          if (sessionEnded(response.status, body)) {
+            goToLogin();
+            throw new Error("Your session has ended; log in again.");
+          }
+          if (!response.ok) throw new Error(describeError(response.status, body));
+          return { body: body, cache: response.headers.get("X-Cache"), key: response.headers.get("X-Cache-Key") };
+        });
+      });
+  }
+
+  /* ---------- charts ---------- */
+
+  var reducedMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+
+  function drawChart(id, type, labels, datasets, options) {
+    var canvas = $(id);
+    if (!window.Chart) {
+      canvas.replaceWith(el("p", { className: "muted", text: "Chart unavailable: " + canvas.getAttribute("aria-label") }));
+      return;
+    }
+    if (charts[id]) {
+      charts[id].data.labels = labels;
+      charts[id].data.datasets = datasets;
+      charts[id].update();
+      return;
+    }
+    charts[id] = new window.Chart(canvas, {
+      type: type,
+      data: { labels: labels, datasets: datasets },
+      options: Object.assign({
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: reducedMotion ? false : { duration: 300 },
+        plugins: { legend: { display: false } },
+        scales: { y: { beginAtZero: true, ticks: { precision: 0 } }, x: { grid: { display: false } } }
+      }, options || {})
+    });
+  }
+
+  function describeSeries(title, labels, values) {
+    return title + ": " + labels.map(function (label, i) { return label + " " + values[i]; }).join(", ");
+  }
+
+  function shortDay(isoDate) {
+    // "2025-03-07" -> "Fri 7" in the dashboard's time zone (the dates are already local to it).
+    var date = new Date(isoDate + "T12:00:00Z");
+    if (isNaN(date.getTime())) return isoDate;
+    return new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", timeZone: "UTC" }).format(date);
+  }
+
+  function drawPerDay(perDay) {
+    var labels = perDay.map(function (d) { return shortDay(d.date); });
+    var values = perDay.map(function (d) { return d.count; });
+    $("chart-per-day").setAttribute("aria-label", describeSeries("Logs per day", perDay.map(function (d) {
+      return d.date;
+    }), values));
+    drawChart("chart-per-day", "bar", labels, [{
+      label: "Logs", data: values, backgroundColor: "#3b82f6", borderRadius: 4, maxBarThickness: 48
+    }]);
+  }
+
+  function drawLevels(byLevel) {
+    var levels = config.levels.filter(function (level) { return level in byLevel; });
+    Object.keys(byLevel).forEach(function (level) { if (levels.indexOf(level) < 0) levels.push(level); });
+    var values = levels.map(function (level) { return byLevel[level]; });
+    $("chart-levels").setAttribute("aria-label", describeSeries("Logs by level", levels, values));
+    drawChart("chart-levels", "bar", levels, [{
+      label: "Logs", data: values, borderRadius: 4, maxBarThickness: 28,
+      backgroundColor: levels.map(function (level) { return LEVEL_COLORS[level] || "#64748b"; })
+    }], {
+      indexAxis: "y",
+      scales: { x: { beginAtZero: true, ticks: { precision: 0 } }, y: { grid: { display: false } } }
+    });
+  }
+
+  /* ---------- the dashboard KPIs ---------- */
+
+  function renderRecent(entries) {
+    var body = $("recent-logs-body");
+    clear(body);
+    if (!entries.length) {
+      body.appendChild(el("tr", {}, [el("td", { colspan: "5", className: "empty", text: "No logs yet: upload a file." })]));
+      return;
+    }
+    entries.forEach(function (entry) {
+      body.appendChild(el("tr", {}, [
+        el("td", { className: "nowrap" }, [timeCell(entry.timestamp)]),
+        el("td", {}, [levelBadge(entry.level)]),
+        el("td", { className: "source", text: entry.source || entry.host || "" }),
+        el("td", { className: "hide-sm", text: entry.product || "" }),
+        el("td", { className: "message", text: entry.message || "" })
+      ]));
+    });
+  }
+
+  function renderCacheState(state, key) {
+    var badge = $("cache-state");
+    var value = (state || "").toUpperCase();
+    badge.textContent = "cache " + (value || "–");
+    badge.setAttribute("data-state", value);
+    badge.title = "X-Cache of /api/dashboard: " + (value || "not sent") + (key ? " (" + key + ")" : "");
+  }
+
+  function loadDashboard() {
+    var kpis = $("kpis");
+    kpis.setAttribute("aria-busy", "true");
+    return getJSON("dashboard").then(function (result) {
+      var data = result.body;
+      timeZone = data.time_zone || "UTC";
+      showError($("dashboard-error"), "");
+      document.querySelectorAll("[data-kpi]").forEach(function (node) {
+        var value = data[node.getAttribute("data-kpi")];
+        node.textContent = typeof value === "number" ? numberFormat.format(value) : "–";
+      });
+      $("generated-at").textContent = "Updated " + formatTime(data.generated_at) + " " + timeZone;
+      renderCacheState(result.cache, result.key);
+      drawPerDay(data.logs_per_day || []);
+      drawLevels(data.logs_by_level || {});
+      renderRecent(data.recent_logs || []);
+    }).catch(function (error) {
+      showError($("dashboard-error"), "The dashboard could not be loaded. " + error.message);
+    }).then(function () {
+      kpis.setAttribute("aria-busy", "false");
+    });
+  }
+
+  /* ---------- trends ---------- */
+
+  function renderVolume(rows) {
+    var list = $("volume-per-source");
+    clear(list);
+    if (!rows.length) { list.appendChild(el("li", { className: "empty", text: "No data." })); return; }
+    var top = rows.slice(0, 8);
+    var max = Math.max.apply(null, top.map(function (r) { return r.count; })) || 1;
+    top.forEach(function (row) {
+      var bar = el("span", { className: "bar-fill" });
+      bar.style.width = Math.max(2, Math.round((row.count / max) * 100)) + "%";
+      list.appendChild(el("li", {}, [
+        el("span", { className: "bar-label", text: row.source || "(none)", title: row.source || "" }),
+        el("span", { className: "bar-track", "aria-hidden": "true" }, [bar]),
+        el("span", { className: "bar-value", text: numberFormat.format(row.count) })
+      ]));
+    });
+  }
+
+  function renderTopErrors(rows) {
+    var list = $("top-errors");
+    clear(list);
+    if (!rows.length) { list.appendChild(el("li", { className: "empty", text: "No errors in this period." })); return; }
+    rows.slice(0, 10).forEach(function (row) {
+      list.appendChild(el("li", {}, [
+        el("span", { className: "count", text: numberFormat.format(row.count) + "×" }),
+        el("span", { className: "pattern", text: row.example || row.pattern || "", title: row.pattern || "" }),
+        el("span", { className: "meta" }, [row.source || "", row.last_seen ? " · last " : "",
+          row.last_seen ? timeCell(row.last_seen) : null])
+      ]));
+    });
+  }
+
+  function loadTrends() {
+    return getJSON("analytics/trends", { days: 7 }).then(function (result) {
+      var data = result.body;
+      showError($("trends-error"), "");
+      var perDay = data.error_rate_per_day || [];
+      // error_rate is already a percentage (0-100, two decimals) in the API.
+      var rates = perDay.map(function (d) { return d.error_rate || 0; });
+      $("chart-error-rate").setAttribute("aria-label", describeSeries("Error rate per day (percent)",
+        perDay.map(function (d) { return d.date; }), rates));
+      drawChart("chart-error-rate", "line", perDay.map(function (d) { return shortDay(d.date); }), [{
+        label: "Error rate %", data: rates, borderColor: "#ef4444", backgroundColor: "rgba(239,68,68,.12)",
+        fill: true, cubicInterpolationMode: "monotone", pointRadius: 3
+      }], { scales: { y: { beginAtZero: true, ticks: { callback: function (v) { return v + " %"; } } },
+        x: { grid: { display: false } } } });
+      renderVolume(data.volume_per_source || []);
+      renderTopErrors(data.top_error_messages || []);
+      $("trends-body").hidden = false;
+    }).catch(function (error) {
+      showError($("trends-error"), "Trends could not be loaded. " + error.message);
+      $("trends-body").hidden = true;
+    });
+  }
+
+  /* ---------- products ---------- */
+
+  function loadProducts() {
+    return getJSON("products").then(function (result) {
+      var products = Array.isArray(result.body) ? result.body : (result.body && result.body.results) || [];
+      document.querySelectorAll("select[data-products]").forEach(function (select) {
+        var chosen = select.value;
+        while (select.options.length > 1) select.remove(1);
+        products.forEach(function (product) {
+          select.appendChild(el("option", { value: product.slug, text: product.name || product.slug }));
+        });
+        select.value = chosen;
+        select.disabled = false;
+      });
+    }).catch(function () {
+      // Products are optional: without them the selects keep their "none" choice.
+    });
+  }
+
+  /* ---------- search ---------- */
+
+  var searchState = { params: null, cursor: null };
+
+  /* Copy text and <mark> elements of the API's highlight into `target`; drop anything else. */
+  function appendHighlight(target, html) {
+    var doc = new DOMParser().parseFromString("<body>" + html + "</body>", "text/html");
+    (function copy(from, to) {
+      Array.prototype.forEach.call(from.childNodes, function (node) {
+        if (node.nodeType === Node.TEXT_NODE) {
+          to.appendChild(document.createTextNode(node.nodeValue));
+        } else if (node.nodeType === Node.ELEMENT_NODE) {
+          if (node.nodeName === "MARK") {
+            var mark = document.createElement("mark");
+            copy(node, mark);
+            to.appendChild(mark);
+          } else {
+            copy(node, to);
+          }
+        }
+      });
+    })(doc.body, target);
+  }
+
+  function renderResult(entry) {
+    var message = el("p", { className: "message" });
+    if (entry.highlight) appendHighlight(message, entry.highlight);
+    else message.textContent = entry.message || "";
+    var meta = el("div", { className: "result-meta" }, [
+      levelBadge(entry.level), timeCell(entry.timestamp),
+      entry.source ? el("span", { className: "source", text: entry.source }) : null,
+      entry.product ? el("span", { className: "tag", text: entry.product }) : null
+    ]);
+    return el("li", { className: "result" }, [meta, message]);
+  }
+
+  function readSearchForm() {
+    var form = $("search-form");
+    var levels = Array.prototype.map.call(form.querySelectorAll("input[name=level]:checked"), function (box) {
+      return box.value;
+    });
+    return {
+      q: form.elements.q.value.trim(), level: levels.join(","),
+      source: form.elements.source.value.trim(), product: form.elements.product.value, size: 20
+    };
+  }
+
+  function runSearch(append) {
+    var status = $("search-status");
+    var list = $("search-results");
+    var more = $("search-more");
+    var params = Object.assign({}, searchState.params);
+    if (append && searchState.cursor) params.cursor = searchState.cursor;
+    status.textContent = "Searching…";
+    more.disabled = true;
+    return getJSON("search", params).then(function (result) {
+      var data = result.body;
+      if (!append) clear(list);
+      (data.results || []).forEach(function (entry) { list.appendChild(renderResult(entry)); });
+      searchState.cursor = data.next_cursor || null;
+      var shown = list.children.length;
+      status.textContent = data.total
+        ? "Showing " + numberFormat.format(shown) + " of " + numberFormat.format(data.total) + " matching logs" +
+          (result.cache ? " · cache " + result.cache : "")
+        : "No logs match.";
+      more.hidden = !searchState.cursor || shown >= data.total;
+    }).catch(function (error) {
+      status.textContent = "Search failed. " + error.message;
+    }).then(function () {
+      more.disabled = false;
+    });
+  }
+
+  function syncSearchUrl(params) {
+    var query = new URLSearchParams();
+    ["q", "level", "source", "product"].forEach(function (key) { if (params[key]) query.set(key, params[key]); });
+    var url = window.location.pathname + (query.toString() ? "?" + query.toString() : "");
+    window.history.replaceState(null, "", url);
+  }
+
+  function restoreSearchFromUrl() {
+    var query = new URLSearchParams(window.location.search);
+    var form = $("search-form");
+    if (!["q", "level", "source", "product"].some(function (key) { return query.get(key); })) return false;
+    form.elements.q.value = query.get("q") || "";
+    form.elements.source.value = query.get("source") || "";
+    var levels = (query.get("level") || "").split(",");
+    form.querySelectorAll("input[name=level]").forEach(function (box) { box.checked = levels.indexOf(box.value) >= 0; });
+    if (query.get("product")) {
+      form.elements.product.appendChild(el("option", { value: query.get("product"), text: query.get("product") }));
+      form.elements.product.value = query.get("product");
+    }
+    if (query.get("level") || query.get("source") || query.get("product")) form.querySelector("details").open = true;
+    return true;
+  }
+
+  function submitSearch(event) {
+    if (event) event.preventDefault();
+    searchState.params = readSearchForm();
+    searchState.cursor = null;
+    syncSearchUrl(searchState.params);
+    runSearch(false);
+  }
+
+  /* ---------- upload ---------- */
+
+  function setProgress(percent, label) {
+    var bar = $("upload-progress");
+    if (percent === null) bar.removeAttribute("value"); // indeterminate: the server is indexing
+    else bar.value = percent;
+    $("upload-progress-label").textContent = label;
+  }
+
+  function renderUploadResult(data) {
+    var status = $("upload-status");
+    clear(status);
+    var items = [
+      ["Format", data.detected_format], ["Lines read", data.lines_read],
+      ["Indexed", data.lines_indexed], ["Unparsed", data.lines_unparsed], ["Status", data.status]
+    ];
+    status.appendChild(el("p", { className: "alert alert-ok", text: "Uploaded " + (data.filename || "the file") + "." }));
+    status.appendChild(el("dl", { className: "upload-summary" }, items.reduce(function (nodes, item) {
+      nodes.push(el("dt", { text: item[0] }));
+      nodes.push(el("dd", { text: typeof item[1] === "number" ? numberFormat.format(item[1]) : String(item[1] || "–") }));
+      return nodes;
+    }, [])));
+  }
+
+  function submitUpload(event) {
+    event.preventDefault();
+    var form = $("upload-form");
+    var file = form.elements.file.files[0];
+    var status = $("upload-status");
+    if (!file) { status.textContent = "Choose a log file first."; return; }
+    var data = new FormData();
+    data.append("file", file);
+    if (form.elements.product.value) data.append("product", form.elements.product.value);
+
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", API + "upload");
+    xhr.setRequestHeader("X-CSRFToken", csrfToken());
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.responseType = "json";
+    xhr.upload.addEventListener("progress", function (e) {
+      if (e.lengthComputable) {
+        var percent = Math.round((e.loaded / e.total) * 100);
+        setProgress(percent, percent + " %");
+      }
+    });
+    xhr.upload.addEventListener("load", function () { setProgress(null, "Indexing…"); });
+    xhr.addEventListener("load", function () {
+      var body = xhr.response;
+      if (sessionEnded(xhr.status, body)) {
+        goToLogin();
+      } else if (xhr.status === 201 || xhr.status === 200) {
+        setProgress(100, "Done");
+        renderUploadResult(body || {});
+        form.elements.file.value = "";
+        loadDashboard();
+        loadTrends();
+      } else {
+        $("upload-progress-wrap").hidden = true;
+        clear(status);
+        status.appendChild(el("p", { className: "alert alert-error",
+          text: "Upload failed (" + xhr.status + "). " + describeError(xhr.status, body) }));
+      }
+    });
+    xhr.addEventListener("error", function () {
+      $("upload-progress-wrap").hidden = true;
+      status.textContent = "The upload did not reach the server; check the connection and try again.";
+    });
+    xhr.addEventListener("loadend", function () {
+      $("upload-submit").disabled = false;
+      form.setAttribute("aria-busy", "false");
+    });
+
+    clear(status);
+    $("upload-progress-wrap").hidden = false;
+    setProgress(0, "0 %");
+    $("upload-submit").disabled = true;
+    form.setAttribute("aria-busy", "true");
+    xhr.send(data);
+  }
+
+  /* ---------- start ---------- */
+
+  function start() {
+    if (window.Chart) {
+      window.Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+      window.Chart.defaults.color = "#475569";
+    }
+    $("refresh-dashboard").addEventListener("click", function () { loadDashboard(); loadTrends(); });
+    $("search-form").addEventListener("submit", submitSearch);
+    $("search-more").addEventListener("click", function () { runSearch(true); });
+    $("upload-form").addEventListener("submit", submitUpload);
+    var restored = restoreSearchFromUrl();
+    loadDashboard();
+    loadProducts();
+    loadTrends();
+    if (restored) submitSearch();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,199 @@
+"""The dashboard page for people: login, logout, the page shell and its static files."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.test import Client
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+STATIC_FILES = (
+    "dashboard/app.js",
+    "dashboard/app.css",
+    "dashboard/vendor/chart.umd.min.js",
+    "dashboard/vendor/chart.js.LICENSE.md",
+    "dashboard/favicon.svg",
+)
+
+
+def _read_static(path: str) -> str:
+    return Path(finders.find(path)).read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def reader(django_user_model):
+    return django_user_model.objects.create_user("reader", password="s3cret-pw")
+
+
+@pytest.fixture
+def reader_client(client: Client, reader) -> Client:
+    client.force_login(reader)
+    return client
+
+
+def test_routes_are_at_the_site_root() -> None:
+    assert reverse("pages:home") == "/"
+    assert reverse("pages:login") == "/login/"
+    assert reverse("pages:logout") == "/logout/"
+
+
+def test_anonymous_visitor_is_sent_to_the_login_page(client: Client) -> None:
+    response = client.get("/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/login/?next=/"
+
+
+def test_page_renders_every_kpi_and_chart(reader_client: Client) -> None:
+    response = reader_client.get("/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    for kpi in ("total_logs", "logs_today", "error_logs", "files_uploaded"):
+        assert f'data-kpi="{kpi}"' in html
+    for canvas in ("chart-per-day", "chart-levels", "chart-error-rate"):
+        assert f'id="{canvas}"' in html
+    assert 'id="recent-logs"' in html
+    assert html.count('scope="col"') == 5
+    assert 'id="cache-state"' in html
+
+
+def test_page_has_an_accessible_search_box_and_upload_form(reader_client: Client) -> None:
+    html = reader_client.get("/").content.decode()
+
+    assert 'role="search"' in html
+    assert '<label for="search-q">' in html
+    assert re.search(r'id="search-status"[^>]*aria-live="polite"', html)
+    for level in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", "UNKNOWN"):
+        assert f'name="level" value="{level}"' in html
+    assert 'id="upload-form"' in html
+    assert '<label for="upload-file">' in html
+    assert '<label for="upload-product">' in html
+    assert '<progress id="upload-progress"' in html
+    assert 'name="csrfmiddlewaretoken"' in html
+
+
+def test_page_references_its_local_static_files(reader_client: Client) -> None:
+    html = reader_client.get("/").content.decode()
+
+    assert 'href="/static/dashboard/app.css"' in html
+    assert 'src="/static/dashboard/vendor/chart.umd.min.js"' in html
+    assert 'src="/static/dashboard/app.js"' in html
+    assert "cdn" not in html.lower()
+
+
+def test_page_passes_its_config_as_json_not_as_script(reader_client: Client) -> None:
+    response = reader_client.get("/")
+
+    config = response.context["page_config"]
+    assert config["apiRoot"] == "/api/"
+    assert config["loginUrl"] == "/login/"
+    assert '<script id="logdash-config" type="application/json">' in response.content.decode()
+
+
+def test_page_sets_the_csrf_cookie_the_script_sends_back(reader_client: Client) -> None:
+    response = reader_client.get("/")
+
+    assert response.cookies["csrftoken"].value
+
+
+def test_username_is_escaped(client: Client, django_user_model) -> None:
+    client.force_login(django_user_model.objects.create_user("<b>eve</b>", password="pw"))
+
+    html = client.get("/").content.decode()
+
+    assert "<b>eve</b>" not in html
+    assert "&lt;b&gt;eve&lt;/b&gt;" in html
+
+
+def test_admin_link_only_for_staff(client: Client, reader, django_user_model) -> None:
+    client.force_login(reader)
+    assert 'href="/admin/"' not in client.get("/").content.decode()
+
+    client.force_login(django_user_model.objects.create_user("operator", password="pw", is_staff=True))
+    assert 'href="/admin/"' in client.get("/").content.decode()
+
+
+def test_login_page_renders_a_labelled_form(client: Client) -> None:
+    response = client.get("/login/?next=/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<label for="id_username">' in html
+    assert '<label for="id_password">' in html
+    assert 'autocomplete="current-password"' in html
+    assert 'name="next" value="/"' in html
+
+
+def test_login_with_csrf_token_then_dashboard(reader) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.get("/login/")
+    token = client.cookies["csrftoken"].value
+
+    response = client.post("/login/", {"username": "reader", "password": "s3cret-pw", "csrfmiddlewaretoken": token})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert client.get("/").status_code == 200
+
+
+def test_login_follows_a_safe_next(client: Client, reader) -> None:
+    response = client.post("/login/", {"username": "reader", "password": "s3cret-pw", "next": "/?q=timeout"})
+
+    assert response["Location"] == "/?q=timeout"
+
+
+def test_login_ignores_an_offsite_next(client: Client, reader) -> None:
+    response = client.post("/login/", {"username": "reader", "password": "s3cret-pw", "next": "https://evil.example/"})
+
+    assert response["Location"] == "/"
+
+
+def test_wrong_password_shows_an_error(client: Client, reader) -> None:
+    response = client.post("/login/", {"username": "reader", "password": "wrong"})
+
+    assert response.status_code == 200
+    assert 'role="alert"' in response.content.decode()
+    assert client.get("/").status_code == 302
+
+
+def test_logged_in_visitor_of_login_page_goes_to_the_dashboard(reader_client: Client) -> None:
+    response = reader_client.get("/login/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
+def test_logout_is_post_only_and_ends_the_session(reader_client: Client) -> None:
+    assert reader_client.get("/logout/").status_code == 405
+
+    response = reader_client.post("/logout/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/login/"
+    assert reader_client.get("/").status_code == 302
+
+
+@pytest.mark.parametrize("path", STATIC_FILES)
+def test_static_files_are_found_locally(path: str) -> None:
+    assert finders.find(path) is not None
+
+
+def test_vendored_chart_library_has_no_dangling_source_map() -> None:
+    # ManifestStaticFilesStorage rewrites sourceMappingURL comments and fails collectstatic on a missing map.
+    source = _read_static("dashboard/vendor/chart.umd.min.js")
+
+    assert source.startswith("/*!\n * Chart.js v4")
+    assert "sourceMappingURL" not in source
+
+
+def test_script_never_inserts_html() -> None:
+    source = _read_static("dashboard/app.js")
+
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+        assert sink not in source
