@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from django.conf import settings
 from django.core.cache import caches
 from django.test import override_settings
 from django_redis.exceptions import ConnectionInterrupted
@@ -14,9 +15,11 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework.test import APIClient
 
 from cacheops.backends import RedisCache
+from cacheops.conf import cacheops_settings
 from cacheops.exceptions import CacheUnavailable
 from cacheops.resilience import CircuitBreaker, breaker, call_redis, redis_errors
 from cacheops.stats import get_cache_stats
+from logdash.services import start_redis
 
 from .conftest import caches_with_unreachable
 
@@ -185,3 +188,32 @@ class TestRequestsWhileRedisIsDown:
             response = api.get("/echo", **JSON)
             assert (response.status_code, response["X-Cache"]) == (200, "MISS")
         assert api.get("/echo", **JSON)["X-Cache"] == "HIT"
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("tests.cacheops.urls")
+def test_killing_redis_mid_way_leaves_every_request_answered(sleeps):
+    """A private redis-server: primed, killed, requests still answered; restarted, the breaker closes."""
+    server = start_redis()
+    port = int(server.url.rsplit(":", 1)[1].split("/")[0])
+    clock = Clock()
+    breaker.clock = clock
+    configured = {**settings.CACHES, "private": {**settings.CACHES["default"], "LOCATION": server.url}}
+    api = APIClient()
+    try:
+        with override_settings(CACHES=configured, CACHEOPS={"CACHE_ALIAS": "private"}):
+            primed = api.get("/echo?q=1", **JSON)
+            assert api.get("/echo?q=1", **JSON)["X-Cache"] == "HIT"
+            server.stop()
+            answers = [api.get("/echo?q=1", **JSON) for _ in range(6)]
+            assert [(a.status_code, a["X-Cache"]) for a in answers] == [(200, "MISS")] * 6
+            assert all(a.json()["query"] == primed.json()["query"] for a in answers)
+            assert breaker.state == breaker.OPEN
+            server = start_redis(port=port)
+            clock.now += cacheops_settings.BREAKER_COOLDOWN + 1
+            assert api.get("/echo?q=1", **JSON)["X-Cache"] == "MISS"
+            assert breaker.state == breaker.CLOSED
+            assert api.get("/echo?q=1", **JSON)["X-Cache"] == "HIT"
+    finally:
+        breaker.clock = CircuitBreaker().clock
+        server.stop()
