@@ -104,7 +104,8 @@ def _describe(data: Any) -> tuple[Any, str]:
             cache_type = CacheType.parse(data.get("cache_type"))
         except ValueError as exc:
             return None, str(exc)
-        return (lambda: invalidate_cache_type(cache_type, raise_errors=True)), f"every {cache_type.value!r} entry"
+        description = f"every {cache_type.value!r} entry"
+        return (lambda: invalidate_cache_type(cache_type, purge=True, raise_errors=True)), description
     if action == "invalidate_pattern":
         pattern = data.get("pattern", "")
         try:

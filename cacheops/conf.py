@@ -1,8 +1,9 @@
 """
 Settings for cacheops, read through one object: `cacheops_settings`.
 
-The project's `CACHEOPS = {...}` dict wins over DEFAULTS, key by key (`TIMEOUTS` is merged
-type by type, so overriding one TTL keeps the others). The object reloads on `setting_changed`,
+The project's `CACHEOPS = {...}` dict wins over DEFAULTS, key by key (the per-type settings,
+`TIMEOUTS`, `STALE_WHILE_REVALIDATE` and `STALE_IF_ERROR`, are merged type by type, so
+overriding one TTL keeps the others). The object reloads on `setting_changed`,
 so `override_settings(CACHEOPS=...)` works in tests. This is the only module of the app that
 reads Django settings.
 """
@@ -58,6 +59,34 @@ DEFAULTS: dict[str, Any] = {
         CacheType.PRODUCT.value: 7200,
         CacheType.ANALYTICS.value: 600,
     },
+    # Stale-while-revalidate: seconds past its TTL during which an entry is still answered at once
+    # (X-Cache: STALE) while one background refresh runs. 0 turns it off for that type.
+    "STALE_WHILE_REVALIDATE": {
+        CacheType.DASHBOARD.value: 60,
+        CacheType.SEARCH.value: 600,
+        CacheType.USER.value: 60,
+        CacheType.PRODUCT.value: 600,
+        CacheType.ANALYTICS.value: 120,
+    },
+    # Stale-if-error: seconds past its TTL during which an entry answers instead of a failing view
+    # (an exception or a 5xx, e.g. the search engine down), invalidated entries included. The hard limit.
+    "STALE_IF_ERROR": {
+        CacheType.DASHBOARD.value: 3600,
+        CacheType.SEARCH.value: 3600,
+        CacheType.USER.value: 600,
+        CacheType.PRODUCT.value: 3600,
+        CacheType.ANALYTICS.value: 3600,
+    },
+    # Stampede protection: one request fills a cold key under a Redis lock that expires after
+    # FILL_LOCK_TIMEOUT seconds; the others poll for the entry every FILL_LOCK_POLL seconds, for at
+    # most FILL_LOCK_WAIT seconds, then compute it themselves (the holder may have died).
+    "FILL_LOCK_TIMEOUT": 30.0,
+    "FILL_LOCK_WAIT": 10.0,
+    "FILL_LOCK_POLL": 0.02,
+    # Background refreshes (stale-while-revalidate) running at once per process.
+    "REFRESH_THREADS": 2,
+    # Send a strong ETag with stored responses and answer If-None-Match with 304 on a hit.
+    "ETAGS": True,
     # Compression (the backend's default compressor; CACHES OPTIONS may override each one).
     "COMPRESSOR": "cacheops.compressors.ZlibCompressor",
     "COMPRESS_MIN_BYTES": 1024,
@@ -113,8 +142,8 @@ class CacheopsSettings:
         if attr not in self.defaults:
             raise AttributeError(f"Invalid cacheops setting: {attr!r}; known settings are {sorted(self.defaults)}.")
         value = self.user_settings.get(attr, self.defaults[attr])
-        if attr == "TIMEOUTS":
-            value = _merge_timeouts(value)
+        if attr in _PER_TYPE:
+            value = _merge_per_type(attr, value)
         # Cache the result: the hit path reads settings on every request.
         self._cached_attrs.add(attr)
         setattr(self, attr, value)
@@ -126,12 +155,19 @@ class CacheopsSettings:
         self._cached_attrs.clear()
 
 
-def _merge_timeouts(overrides: dict[str, int]) -> dict[str, int]:
-    merged = dict(DEFAULTS["TIMEOUTS"])
-    for name, seconds in overrides.items():
-        cache_type = CacheType.parse(str(name))
-        if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds <= 0:
-            raise ImproperlyConfigured(f"CACHEOPS['TIMEOUTS'][{name!r}] = {seconds!r}: a TTL must be a positive int.")
+# Settings given per cache type, merged type by type; the smallest value each accepts.
+_PER_TYPE = {"TIMEOUTS": 1, "STALE_WHILE_REVALIDATE": 0, "STALE_IF_ERROR": 0}
+
+
+def _merge_per_type(name: str, overrides: dict[str, int]) -> dict[str, int]:
+    merged = dict(DEFAULTS[name])
+    minimum = _PER_TYPE[name]
+    for type_name, seconds in overrides.items():
+        cache_type = CacheType.parse(str(type_name))
+        if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds < minimum:
+            raise ImproperlyConfigured(
+                f"CACHEOPS[{name!r}][{type_name!r}] = {seconds!r}: give a whole number of seconds >= {minimum}."
+            )
         merged[cache_type.value] = seconds
     return merged
 

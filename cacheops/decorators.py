@@ -26,21 +26,24 @@ is logged with `[CACHE ERROR]` and counted as an error (not a miss).
 from __future__ import annotations
 
 import functools
+import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase, HttpResponseNotModified
+from django.utils.http import parse_etags
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cacheops import stats
-from cacheops.backends import get_response_cache
+from cacheops import stats, store
 from cacheops.conf import CacheType, cacheops_settings, get_django_setting
-from cacheops.entries import decode_entry, encode_entry, make_entry
+from cacheops.entries import Entry, make_entry
 from cacheops.exceptions import CacheUnavailable
 from cacheops.keys import make_cache_key, make_canonical_query, make_digest, validate_custom_key
-from cacheops.resilience import call_redis
+from cacheops.refresh import submit_refresh
 
+logger = logging.getLogger("cacheops")
 KeyFunc = Callable[[Any], str]
 _CACHEABLE_METHODS = frozenset({"GET", "HEAD"})
 _UNCACHEABLE_DIRECTIVES = ("private", "no-store", "no-cache")
@@ -102,19 +105,28 @@ class CachePolicy:
     def __repr__(self) -> str:
         return f"CachePolicy({self.cache_type!r}, ttl={self.ttl!r}, per_user={self.per_user!r})"
 
+    @property
+    def timeout(self) -> int:
+        return self.ttl or cacheops_settings.TIMEOUTS[self.type_name]
+
     def serve(self, request: Any, view: Callable[..., HttpResponseBase], args: tuple, kwargs: dict) -> HttpResponseBase:
         if request.method not in _CACHEABLE_METHODS:
             return view(*args, **kwargs)
         key = self.make_key(request)
         try:
-            stored = call_redis(lambda: get_response_cache().get(key), "read a cached response")
+            generation, entry = store.read_entry(self.type_name, key)
         except CacheUnavailable:
-            return self._run_view(request, key, view, args, kwargs, store=False)
-        entry = decode_entry(stored) if stored is not None else None
-        if entry is None:
-            return self._run_view(request, key, view, args, kwargs, store=True)
-        stats.record_field(self.fields[stats.HIT])
-        return _mark(entry.to_response(), "HIT", key)
+            return self._run_uncached(request, key, view, args, kwargs)
+        if entry is not None and entry.generation == generation:
+            age = time.time() - entry.created_at
+            if age < entry.fresh_for:
+                stats.record_field(self.fields[stats.HIT])
+                return self._answer(request, entry, "HIT", key, age)
+            if age < entry.fresh_for + cacheops_settings.STALE_WHILE_REVALIDATE[self.type_name]:
+                self._refresh_in_background(request, key, generation, view, args, kwargs)
+                stats.record_field(self.fields[stats.STALE])
+                return self._answer(request, entry, "STALE", key, age)
+        return self._fill(request, key, generation, entry, view, args, kwargs)
 
     def make_key(self, request: Any) -> str:
         """Return the logical key of `request`; also set `request.cacheops_key_digest` for key_func."""
@@ -140,31 +152,140 @@ class CachePolicy:
             parts.append(f"{request.scheme}://{request.get_host()}")
         return parts
 
-    def _run_view(self, request: Any, key: str, view: Callable[..., HttpResponseBase], args: tuple, kwargs: dict,
-                  *, store: bool) -> HttpResponseBase:
-        outcome = stats.MISS if store else stats.ERROR
+    def _answer(self, request: Any, entry: Entry, state: str, key: str, age: float) -> HttpResponseBase:
+        """The stored response (or 304 when the client already has it), with its Age."""
+        etag = entry.etag
+        if etag is not None and _etag_matches(request, etag):
+            response: HttpResponseBase = HttpResponseNotModified()
+            response["ETag"] = etag
+        else:
+            response = entry.to_response()
+        response["Age"] = str(int(age))
+        return _mark(response, state, key)
+
+    def _fill(self, request: Any, key: str, generation: int, stale: Entry | None,
+              view: Callable[..., HttpResponseBase], args: tuple, kwargs: dict) -> HttpResponseBase:
+        """Compute a cold or expired entry once: the lock holder computes, the others wait for its result."""
+        lock = store.fill_lock(key, cacheops_settings.FILL_LOCK_TIMEOUT)
+        try:
+            holder = store.try_acquire(lock)
+        except CacheUnavailable:
+            return self._run_uncached(request, key, view, args, kwargs)
+        if not holder:
+            filled = self._wait_for_fill(key, generation)
+            if filled is not None:
+                stats.record_field(self.fields[stats.HIT])
+                return self._answer(request, filled, "HIT", key, time.time() - filled.created_at)
+            # The holder is slow or died: compute rather than keep the client waiting.
+        try:
+            return self._compute(request, key, generation, stale, view, args, kwargs)
+        finally:
+            if holder:
+                store.release(lock)
+
+    def _wait_for_fill(self, key: str, generation: int) -> Entry | None:
+        deadline = time.monotonic() + cacheops_settings.FILL_LOCK_WAIT
+        while time.monotonic() < deadline:
+            time.sleep(cacheops_settings.FILL_LOCK_POLL)
+            try:
+                current, entry = store.read_entry(self.type_name, key)
+            except CacheUnavailable:
+                return None
+            if entry is not None and entry.generation == current >= generation and (
+                time.time() < entry.expires_at
+            ):
+                return entry
+        return None
+
+    def _compute(self, request: Any, key: str, generation: int, stale: Entry | None,
+                 view: Callable[..., HttpResponseBase], args: tuple, kwargs: dict) -> HttpResponseBase:
+        """Run the view and store its answer; if it fails, answer with a stale entry within STALE_IF_ERROR."""
+        try:
+            response = view(*args, **kwargs)
+        except Exception as exc:
+            fallback = self._stale_if_error(request, key, stale, exc)
+            if fallback is not None:
+                return fallback
+            _mark_drf_view(request, key)
+            stats.record_field(self.fields[stats.MISS])
+            raise
+        if response.status_code >= 500:
+            fallback = self._stale_if_error(request, key, stale, f"status {response.status_code}")
+            if fallback is not None:
+                return fallback
+        outcome = self._store(request, key, response, generation) if _is_storable(response) else stats.MISS
+        stats.record_field(self.fields[outcome])
+        return _mark(response, "MISS", key)
+
+    def _stale_if_error(self, request: Any, key: str, stale: Entry | None, error: object) -> HttpResponseBase | None:
+        if stale is None:
+            return None
+        age = time.time() - stale.created_at
+        if age >= stale.fresh_for + cacheops_settings.STALE_IF_ERROR[self.type_name]:
+            return None
+        logger.warning("[CACHE] %s failed (%s): answering with the entry of %d s ago", key, error, age)
+        stats.record_field(self.fields[stats.STALE])
+        return self._answer(request, stale, "STALE", key, age)
+
+    def _refresh_in_background(self, request: Any, key: str, generation: int,
+                               view: Callable[..., HttpResponseBase], args: tuple, kwargs: dict) -> None:
+        """Start one refresh of a stale entry; requests meanwhile get the stale body at once."""
+        lock = store.fill_lock(key, cacheops_settings.FILL_LOCK_TIMEOUT)
+        try:
+            if not store.try_acquire(lock):
+                return  # another request is refreshing it
+        except CacheUnavailable:
+            return
+
+        def refresh_entry() -> None:
+            try:
+                response = view(*args, **kwargs)
+                if _is_storable(response):
+                    self._store(request, key, response, generation)
+            finally:
+                store.release(lock)
+
+        submit_refresh(refresh_entry)
+
+    def _run_uncached(self, request: Any, key: str, view: Callable[..., HttpResponseBase], args: tuple,
+                      kwargs: dict) -> HttpResponseBase:
+        """Redis is unusable: run the view, store nothing, count an error."""
+        stats.record_field(self.fields[stats.ERROR])
         try:
             response = view(*args, **kwargs)
         except Exception:
             _mark_drf_view(request, key)
-            stats.record_field(self.fields[outcome])
             raise
-        if store and _is_storable(response):
-            outcome = self._store(request, key, response)
-        stats.record_field(self.fields[outcome])
         return _mark(response, "MISS", key)
 
-    def _store(self, request: Any, key: str, response: HttpResponseBase) -> str:
+    def _store(self, request: Any, key: str, response: HttpResponseBase, generation: int) -> str:
         body = _render(request, response)
         if len(body) > cacheops_settings.MAX_ENTRY_BYTES:
             return stats.MISS
-        value = encode_entry(make_entry(response, body))
-        timeout = self.ttl or cacheops_settings.TIMEOUTS[self.type_name]
+        fresh_for = self.timeout
+        entry = make_entry(response, body, fresh_for=fresh_for, generation=generation,
+                           etag=cacheops_settings.ETAGS)
+        if entry.etag is not None and not response.has_header("ETag"):
+            response["ETag"] = entry.etag
+        keep_for = fresh_for + max(cacheops_settings.STALE_WHILE_REVALIDATE[self.type_name],
+                                   cacheops_settings.STALE_IF_ERROR[self.type_name])
         try:
-            call_redis(lambda: get_response_cache().set(key, value, timeout), "store a response")
+            store.write_entry(key, entry, keep_for)
         except CacheUnavailable:
             return stats.ERROR
         return stats.MISS
+
+
+def _etag_matches(request: Any, etag: str) -> bool:
+    """Weak comparison of If-None-Match with our tag (RFC 9110 13.1.2)."""
+    http = getattr(request, "_request", request)
+    header = http.META.get("HTTP_IF_NONE_MATCH")
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    ours = etag.removeprefix("W/")
+    return any(tag.removeprefix("W/") == ours for tag in parse_etags(header))
 
 
 def _user_id(request: Any) -> str:

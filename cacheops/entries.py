@@ -1,13 +1,15 @@
 """
 The stored form of a cached response: rendered bytes, never a pickled Response object.
 
-Layout (version 1), after the backend's own framing:
+Layout (version 2), after the backend's own framing:
 
-    1 byte   format version (1)
-    8 bytes  creation time, Unix seconds, big-endian double (for Age / stale-while-revalidate later)
+    1 byte   format version (2)
+    8 bytes  creation time, Unix seconds, big-endian double (Age, freshness)
+    4 bytes  seconds the entry is fresh for (its TTL; stale after that)
+    8 bytes  generation of its cache type when it was computed (see `cacheops.generations`)
     2 bytes  HTTP status
     4 bytes  length N of the header block
-    N bytes  headers as JSON [[name, value], ...] (Content-Type first)
+    N bytes  headers as JSON [[name, value], ...] (Content-Type first, ETag included)
     rest     the body
 
 A value of another version, or one too short for its own lengths, is not an entry: a miss.
@@ -16,6 +18,7 @@ A value of another version, or one too short for its own lengths, is not an entr
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import struct
 import time
@@ -23,8 +26,8 @@ from dataclasses import dataclass
 
 from django.http import HttpResponse, HttpResponseBase
 
-VERSION = 1
-_HEAD = struct.Struct(">BdHI")
+VERSION = 2
+_HEAD = struct.Struct(">BdIqHI")
 
 # Headers that describe this transfer or this client rather than the content.
 _NOT_STORED = frozenset({
@@ -39,6 +42,20 @@ class Entry:
     headers: list[tuple[str, str]] | tuple[tuple[str, str], ...]
     body: bytes
     created_at: float
+    fresh_for: int = 0
+    generation: int = 0
+
+    @property
+    def expires_at(self) -> float:
+        """When the entry stops being fresh (Unix seconds)."""
+        return self.created_at + self.fresh_for
+
+    @property
+    def etag(self) -> str | None:
+        for name, value in self.headers:
+            if name.lower() == "etag":
+                return value
+        return None
 
     def to_response(self) -> HttpResponse:
         """Build the response a hit returns: the stored bytes and headers, no rendering."""
@@ -54,22 +71,31 @@ class Entry:
         return response
 
 
-def make_entry(response: HttpResponseBase, body: bytes) -> Entry:
+def make_etag(body: bytes) -> str:
+    """A strong validator of the body: equal bodies, equal tags."""
+    return '"' + hashlib.md5(body, usedforsecurity=False).hexdigest() + '"'
+
+
+def make_entry(response: HttpResponseBase, body: bytes, *, fresh_for: int, generation: int,
+               etag: bool = True) -> Entry:
     """Return the entry for a rendered response, keeping only the headers about its content."""
     headers = [(name, value) for name, value in response.items() if name.lower() not in _NOT_STORED]
-    return Entry(response.status_code, headers, body, time.time())
+    if etag and not response.has_header("ETag"):
+        headers.append(("ETag", make_etag(body)))
+    return Entry(response.status_code, headers, body, time.time(), fresh_for, generation)
 
 
 def encode_entry(entry: Entry) -> bytes:
     headers = json.dumps(entry.headers, separators=(",", ":")).encode()
-    return _HEAD.pack(VERSION, entry.created_at, entry.status, len(headers)) + headers + entry.body
+    head = _HEAD.pack(VERSION, entry.created_at, entry.fresh_for, entry.generation, entry.status, len(headers))
+    return head + headers + entry.body
 
 
 def decode_entry(value: object) -> Entry | None:
     """Return the entry stored in `value`, or None when it is not an entry this version reads."""
     if not isinstance(value, bytes) or len(value) < _HEAD.size or value[0] != VERSION:
         return None
-    _, created_at, status, header_length = _HEAD.unpack_from(value)
+    _, created_at, fresh_for, generation, status, header_length = _HEAD.unpack_from(value)
     start = _HEAD.size + header_length
     if len(value) < start:
         return None
@@ -77,10 +103,10 @@ def decode_entry(value: object) -> Entry | None:
         headers = _parse_headers(value[_HEAD.size:start])
     except (ValueError, TypeError):
         return None
-    return Entry(status, headers, value[start:], created_at)
+    return Entry(status, headers, value[start:], created_at, fresh_for, generation)
 
 
-# Memoised: a view's responses carry the same few header blocks, parsed once per process.
+# Memoised: an entry hit again and again carries the same header block, parsed once per process.
 @functools.lru_cache(maxsize=512)
 def _parse_headers(block: bytes) -> tuple[tuple[str, str], ...]:
     return tuple((str(name), str(value)) for name, value in json.loads(block))

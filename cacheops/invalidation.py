@@ -1,5 +1,6 @@
 """
-Delete cached responses: by type, by glob pattern on logical keys, or all of them.
+Invalidate cached responses: by type (O(1), through the type's generation), by glob pattern on
+logical keys, or all of them.
 
 Patterns match logical keys (what `X-Cache-Key` shows); the cache's make_pattern adds Django's
 KEY_PREFIX and version underneath, escaped. Deletion walks with SCAN (COUNT = SCAN_COUNT, 1000)
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import logging
 
+from cacheops import store
 from cacheops.backends import get_raw_client, get_response_cache
 from cacheops.conf import CacheType, cacheops_settings
 from cacheops.exceptions import CacheUnavailable
@@ -26,10 +28,23 @@ from cacheops.resilience import call_redis
 logger = logging.getLogger("cacheops")
 
 
-def invalidate_cache_type(cache_type: CacheType | str, *, raise_errors: bool = False) -> int:
-    """Delete every cached response of one type; return how many keys were removed."""
+def invalidate_cache_type(cache_type: CacheType | str, *, purge: bool = False, raise_errors: bool = False) -> int:
+    """Invalidate every cached response of one type at once; return how many keys were deleted.
+
+    The type's generation moves on (one INCR, whatever the number of keys), so no older entry
+    is served again as fresh; they are overwritten by the next fills or expire with their TTL.
+    `purge=True` also deletes them now (SCAN + UNLINK, O(keys): for operators, not for request
+    paths) and returns how many; without it nothing is deleted and the result is 0.
+    """
     cache_type = CacheType.parse(cache_type)
-    return _delete_matching(make_type_pattern(cache_type), raise_errors)
+    try:
+        generation = store.bump_generation(cache_type.value)
+    except CacheUnavailable:
+        if raise_errors:
+            raise
+        return 0
+    logger.debug("[CACHE] %s entries invalidated: generation %d", cache_type.value, generation)
+    return _delete_matching(make_type_pattern(cache_type), raise_errors) if purge else 0
 
 
 def invalidate_pattern(pattern: str, *, raise_errors: bool = False) -> int:
@@ -38,7 +53,12 @@ def invalidate_pattern(pattern: str, *, raise_errors: bool = False) -> int:
 
 
 def clear_all(*, raise_errors: bool = False) -> int:
-    """Delete every cached response (`cache:*` of this cache) and nothing else."""
+    """Delete every cached response (`cache:*` of this cache) and nothing else; return how many.
+
+    Every generation moves on first, so an entry written while the SCAN walks is not served either.
+    """
+    for cache_type in CacheType:
+        invalidate_cache_type(cache_type, raise_errors=raise_errors)
     return _delete_matching(make_namespace_pattern(), raise_errors)
 
 

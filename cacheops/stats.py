@@ -7,7 +7,8 @@ and a daemon thread flushes the counts to one Redis hash every STATS_FLUSH_INTER
 flushes its own process first, so the figures it returns are exact for this process and at
 most STATS_FLUSH_INTERVAL seconds stale for the others. While Redis is unreachable the counts
 stay in memory and are flushed when it returns; the stats then show this process only.
-Every cacheable request has exactly one outcome: hit, miss, or error (Redis unusable).
+Every cacheable request has exactly one outcome: hit, stale (answered from an entry past its
+TTL), miss, or error (Redis unusable).
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from cacheops.resilience import breaker, call_redis, redis_errors
 
 logger = logging.getLogger("cacheops")
 
-HIT, MISS, ERROR = "hits", "misses", "errors"
-OUTCOMES = (HIT, MISS, ERROR)
+HIT, MISS, ERROR, STALE = "hits", "misses", "errors", "stale"
+OUTCOMES = (HIT, MISS, ERROR, STALE)
 
 
 def make_field(cache_type: str, outcome: str) -> str:
@@ -149,14 +150,16 @@ def _read_shared() -> dict[str, int]:
 
 
 def _summarise(counts: dict[str, int]) -> dict[str, Any]:
-    hits, misses, errors = (counts.get(outcome, 0) for outcome in OUTCOMES)
-    total = hits + misses + errors
+    hits, misses, errors, stale = (counts.get(outcome, 0) for outcome in OUTCOMES)
+    total = hits + misses + errors + stale
+    # A stale answer came from the cache without waiting on the view: it counts towards the hit rate.
     return {
         "hits": hits,
         "misses": misses,
         "errors": errors,
+        "stale": stale,
         "total_requests": total,
-        "hit_rate": round(hits * 100 / total, 2) if total else 0.0,
+        "hit_rate": round((hits + stale) * 100 / total, 2) if total else 0.0,
     }
 
 

@@ -64,7 +64,7 @@ class InvalidateTypeView(CacheAdminView):
             parsed = CacheType.parse(cache_type)
         except ValueError as exc:
             raise ValidationError({"cache_type": [str(exc)]}) from exc
-        deleted = _deleting(lambda: invalidate_cache_type(parsed, raise_errors=True))
+        deleted = _deleting(lambda: invalidate_cache_type(parsed, purge=True, raise_errors=True))
         return Response({"status": "success", "cache_type": parsed.value, "deleted": deleted})
 
 

@@ -40,14 +40,26 @@ def remaining(cache) -> set[str]:
     return {key for key in [*KEYS, "session:abc", "cacheish:dashboard:x"] if cache.has_key(key)}
 
 
-def test_invalidate_cache_type_removes_that_type_only(cache, filled):
-    assert invalidate_cache_type(CacheType.USER) == 3
+def test_invalidate_cache_type_moves_only_that_types_generation(redis_connection, cache, filled):
+    def generations():
+        return {t.value: redis_connection.get(cache.make_key(f"cacheops:generation:{t.value}")) for t in CacheType}
+
+    before = generations()
+    assert invalidate_cache_type(CacheType.USER) == 0
+    after = generations()
+    assert int(after["user"]) == int(before["user"] or 0) + 1
+    assert {t: v for t, v in after.items() if t != "user"} == {t: v for t, v in before.items() if t != "user"}
+    assert remaining(cache) == set(KEYS) | {"session:abc", "cacheish:dashboard:x"}  # deleted lazily, not now
+
+
+def test_purging_a_type_also_deletes_its_keys_now(cache, filled):
+    assert invalidate_cache_type(CacheType.USER, purge=True) == 3
     assert remaining(cache) == set(KEYS) - {k for k in KEYS if k.startswith("cache:user:")} | {
         "session:abc", "cacheish:dashboard:x"}
 
 
 def test_invalidate_cache_type_accepts_the_value(cache, filled):
-    assert invalidate_cache_type("dashboard") == 2
+    assert invalidate_cache_type("dashboard", purge=True) == 2
     with pytest.raises(ValueError, match="choose one of"):
         invalidate_cache_type("logs")
 
@@ -119,7 +131,7 @@ def test_glob_characters_in_the_key_prefix_are_escaped(filled):
 def test_redis_down_returns_zero_and_logs(redis_down, caplog):
     with caplog.at_level(logging.ERROR, logger="cacheops"):
         assert invalidate_cache_type(CacheType.SEARCH) == 0
-    assert "[CACHE ERROR] invalidate 'cache:search:*'" in caplog.text
+    assert "[CACHE ERROR] invalidate a cache type" in caplog.text
 
 
 def test_redis_down_raises_when_asked(redis_down):

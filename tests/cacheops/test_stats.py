@@ -34,7 +34,7 @@ def test_totals_per_type_and_hit_rate_with_two_decimals():
     assert {k: result[k] for k in ("hits", "misses", "errors", "total_requests", "hit_rate")} == {
         "hits": 2, "misses": 1, "errors": 0, "total_requests": 3, "hit_rate": 66.67,
     }
-    assert result["by_type"]["dashboard"] == {"hits": 2, "misses": 0, "errors": 0, "total_requests": 2,
+    assert result["by_type"]["dashboard"] == {"hits": 2, "misses": 0, "errors": 0, "stale": 0, "total_requests": 2,
                                               "hit_rate": 100.0}
 
 
@@ -54,8 +54,8 @@ def test_counts_of_another_process_are_visible():
     )
     result = get_cache_stats()
     assert result["by_type"]["dashboard"]["hits"] == 8
-    assert result["by_type"]["search"] == {"hits": 0, "misses": 2, "errors": 1, "total_requests": 3,
-                                                "hit_rate": 0.0}
+    assert result["by_type"]["search"] == {"hits": 0, "misses": 2, "errors": 1, "stale": 0, "total_requests": 3,
+                                           "hit_rate": 0.0}
     assert result["scope"] == "all processes"
 
 

@@ -1,0 +1,77 @@
+"""
+Reading and writing entries, and the per-type generations that invalidate a type in O(1).
+
+A hit is ONE round trip: MGET of the type's generation counter and the entry. An entry stores
+the generation it was computed under; `invalidate_cache_type` only INCRs the counter, so every
+older entry of the type stops matching at once, whatever their number, and is overwritten by
+the next fill or expires with its TTL. Generation counters live outside the `cache:` namespace
+(`cacheops:generation:{type}`) and are never deleted, so a generation never goes back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from redis.exceptions import LockError
+from redis.lock import Lock
+
+from cacheops.backends import UNREADABLE, get_raw_client, get_response_cache
+from cacheops.entries import Entry, decode_entry, encode_entry
+from cacheops.exceptions import CacheUnavailable
+from cacheops.resilience import call_redis
+
+
+def generation_key(type_name: str) -> str:
+    """The logical key of a type's generation counter."""
+    return f"cacheops:generation:{type_name}"
+
+
+def read_entry(type_name: str, key: str) -> tuple[int, Entry | None]:
+    """Return the type's current generation and the entry under `key` (None: absent or unreadable)."""
+    cache = get_response_cache()
+    physical = (cache.make_key(generation_key(type_name)), cache.make_key(key))
+    raw_generation, raw_entry = call_redis(lambda: get_raw_client(cache).mget(physical), "read a cached response")
+    generation = int(raw_generation) if raw_generation is not None else 0
+    if raw_entry is None:
+        return generation, None
+    value = cache.client.decode(raw_entry)
+    return generation, None if value is UNREADABLE else decode_entry(value)
+
+
+def write_entry(key: str, entry: Entry, timeout: int) -> None:
+    """Store `entry` under `key` for `timeout` seconds (its TTL plus the stale windows)."""
+    value = encode_entry(entry)
+    call_redis(lambda: get_response_cache().set(key, value, timeout), "store a response")
+
+
+def bump_generation(type_name: str) -> int:
+    """Make every entry of the type stale at once; return the new generation."""
+    cache = get_response_cache()
+    physical = cache.make_key(generation_key(type_name))
+    return int(call_redis(lambda: get_raw_client(cache).incr(physical), "invalidate a cache type"))
+
+
+def fill_lock(key: str, timeout: float) -> Lock:
+    """The lock that lets one request fill `key` while the others wait (redis-py's token lock)."""
+    cache = get_response_cache()
+    return Lock(get_raw_client(cache), cache.make_key(f"cacheops:lock:{key}"), timeout=timeout, blocking=False)
+
+
+def try_acquire(lock: Lock) -> bool:
+    return bool(call_redis(lock.acquire, "take a fill lock"))
+
+
+def release(lock: Lock) -> None:
+    """Release a lock we hold; one that expired meanwhile (a very slow fill) is simply gone.
+
+    redis-py releases with a Lua compare-and-delete on the token, so we never free a lock
+    another request took after ours expired.
+    """
+
+    def release_if_ours() -> None:
+        with contextlib.suppress(LockError):
+            lock.release()
+
+    # On a Redis failure the lock expires on its own after FILL_LOCK_TIMEOUT.
+    with contextlib.suppress(CacheUnavailable):
+        call_redis(release_if_ours, "release a fill lock")
