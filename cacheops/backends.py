@@ -17,6 +17,7 @@ from django.core.cache import caches
 from django_redis.cache import RedisCache as DjangoRedisCache
 from django_redis.client import DefaultClient
 
+from cacheops.compressors import MAGIC
 from cacheops.conf import cacheops_settings
 
 logger = logging.getLogger("cacheops")
@@ -29,13 +30,17 @@ class CacheopsClient(DefaultClient):
     """django-redis's client, whose reads treat an undecodable value as absent."""
 
     def decode(self, value: bytes | int | str) -> Any:
+        if isinstance(value, bytes) and value[:1] == MAGIC:
+            # Our own marked value: skip django-redis's int() attempt, which raises for every entry.
+            try:
+                return self._serializer.loads(self._compressor.decompress(value))
+            except Exception as exc:
+                return _unreadable(value, exc)
         try:
             return super().decode(value)
         # Unpickling garbage can raise almost anything (UnpicklingError, EOFError, ValueError...).
         except Exception as exc:
-            logger.warning("[CACHE ERROR] unreadable value (%d bytes) read as a miss: %s: %s",
-                           len(value) if isinstance(value, bytes | str) else 0, type(exc).__name__, exc)
-            return UNREADABLE
+            return _unreadable(value, exc)
 
     def get(self, key: str, default: Any = None, version: int | None = None, client: Any = None) -> Any:
         value = super().get(key, default=default, version=version, client=client)
@@ -44,6 +49,12 @@ class CacheopsClient(DefaultClient):
     def get_many(self, keys: Any, version: int | None = None, client: Any = None) -> dict:
         found = super().get_many(keys, version=version, client=client)
         return {key: value for key, value in found.items() if value is not UNREADABLE}
+
+
+def _unreadable(value: object, exc: Exception) -> object:
+    logger.warning("[CACHE ERROR] unreadable value (%d bytes) read as a miss: %s: %s",
+                   len(value) if isinstance(value, bytes | str) else 0, type(exc).__name__, exc)
+    return UNREADABLE
 
 
 class RedisCache(DjangoRedisCache):

@@ -160,8 +160,7 @@ class CachePolicy:
             response["ETag"] = etag
         else:
             response = entry.to_response()
-        response["Age"] = str(int(age))
-        return _mark(response, state, key)
+        return _mark(response, state, key, age=str(int(age)))
 
     def _fill(self, request: Any, key: str, generation: int, stale: Entry | None,
               view: Callable[..., HttpResponseBase], args: tuple, kwargs: dict) -> HttpResponseBase:
@@ -313,11 +312,22 @@ def _render(request: Any, response: HttpResponseBase) -> bytes:
     return response.content
 
 
-def _mark(response: HttpResponseBase, state: str, key: str) -> HttpResponseBase:
-    response["X-Cache"] = state
+def _mark(response: HttpResponseBase, state: str, key: str, *, age: str | None = None) -> HttpResponseBase:
+    headers = [("X-Cache", state)]
     if cacheops_settings.EXPOSE_KEY_HEADER:
-        response["X-Cache-Key"] = key
+        headers.append(("X-Cache-Key", key))
+    if age is not None:
+        headers.append(("Age", age))
+    store = getattr(response.headers, "_store", None)
+    if isinstance(store, dict) and key.isascii():
+        # Values we made ourselves, ASCII without control characters (keys are validated): skip
+        # Django's per-header checks.
+        store.update((name.lower(), (name, value)) for name, value in headers)
+    else:
+        for name, value in headers:
+            response[name] = value
     return response
+
 
 
 def _mark_drf_view(request: Any, key: str) -> None:

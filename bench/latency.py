@@ -1,0 +1,77 @@
+"""
+In-process latency: each variant through Django's WSGI handler (the whole middleware and
+DRF stack, no network), rounds interleaved so that machine noise hits every variant alike.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import time
+from collections.abc import Callable
+
+from django.core.handlers.wsgi import WSGIHandler
+
+from bench.measure import ratio, summarise
+
+VARIANTS = {
+    "floor (1 GET + zlib)": "/bench/floor",
+    "ours (cache_response)": "/bench/ours",
+    "drf-extensions cache_response": "/bench/drf-extensions",
+    "django cache_page": "/bench/cache-page",
+}
+MISS = ("uncached /api/dashboard (miss)", "/bench/dashboard-uncached")
+
+
+def make_caller(handler: WSGIHandler, path: str) -> Callable[[], tuple[str, dict]]:
+    base = {
+        "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "127.0.0.1",
+        "HTTP_ACCEPT": "application/json", "wsgi.errors": sys.stderr, "wsgi.url_scheme": "http",
+        "wsgi.version": (1, 0), "wsgi.multithread": False, "wsgi.multiprocess": True, "wsgi.run_once": False,
+    }
+    result: dict = {}
+
+    def start_response(status: str, headers: list, exc_info=None) -> None:
+        result["status"], result["headers"] = status, dict(headers)
+
+    def call() -> tuple[str, dict]:
+        environ = dict(base)
+        environ["wsgi.input"] = io.BytesIO(b"")
+        response = handler(environ, start_response)
+        b"".join(response)
+        response.close()
+        return result["status"], result["headers"]
+
+    return call
+
+
+def run(rounds: int = 7, per_round: int = 400, miss_per_round: int = 5) -> dict:
+    handler = WSGIHandler()
+    callers = {name: make_caller(handler, path) for name, path in VARIANTS.items()}
+    for name, call in callers.items():  # prime the caches, check each answers 200 from its cache
+        call()
+        status, _ = call()
+        assert status.startswith("200"), (name, status)
+    samples: dict[str, list[float]] = {name: [] for name in [*callers, MISS[0]]}
+    miss_call = make_caller(handler, MISS[1])
+    names = list(callers)
+    for round_number in range(rounds):
+        order = names[round_number % len(names):] + names[: round_number % len(names)]
+        for name in order:
+            call = callers[name]
+            for _ in range(per_round):
+                began = time.perf_counter_ns()
+                call()
+                samples[name].append((time.perf_counter_ns() - began) / 1000)
+        for _ in range(miss_per_round):
+            began = time.perf_counter_ns()
+            status, _ = miss_call()
+            samples[MISS[0]].append((time.perf_counter_ns() - began) / 1000)
+            assert status.startswith("200"), status
+    summary = {name: summarise(values) for name, values in samples.items()}
+    floor = summary["floor (1 GET + zlib)"]["median"]
+    for values in summary.values():
+        values["ratio_to_floor"] = ratio(values["median"], floor)
+    return {"unit": "microseconds per request", "rounds": rounds, "requests_per_round": per_round,
+            "variants": summary}

@@ -1,0 +1,86 @@
+"""Turn the results into the Markdown table the README links to, and the JSON beside it."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+def _latency_table(section: dict) -> list[str]:
+    lines = ["| variant | median (us) | p99 (us) | ratio to floor |", "| --- | ---: | ---: | ---: |"]
+    for name, values in section["variants"].items():
+        lines.append(f"| {name} | {values['median']:.1f} | {values['p99']:.1f} | {values['ratio_to_floor']:.2f}x |")
+    return lines
+
+
+def _http_table(section: dict) -> list[str]:
+    lines = ["| variant | requests/s | median (us) | p99 (us) | throughput vs floor | non-2xx |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for name, values in section["variants"].items():
+        lines.append(f"| {name} | {values['requests_per_second']:.0f} | {values['median_us']:.0f} | "
+                     f"{values['p99_us']:.0f} | {values['throughput_ratio_to_floor']:.2f}x | {values['non_2xx']} |")
+    return lines
+
+
+def _compression_table(section: dict) -> list[str]:
+    lines = ["| payload | codec | bytes | ratio | compress (us) | decompress (us) |",
+             "| --- | --- | ---: | ---: | ---: | ---: |"]
+    for payload, data in section.items():
+        lines.append(f"| {payload} | raw | {data['raw_bytes']} | 1.00 | | |")
+        for codec, row in data["codecs"].items():
+            lines.append(f"| | {codec} | {row['bytes']} | {row['ratio']:.2f} | {row['compress_us']} | "
+                         f"{row['decompress_us']} |")
+    return lines
+
+
+def render(results: dict) -> str:
+    inv = results["invalidation"]
+    stampede = results["stampede"]
+    lines = [
+        f"# logdash benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)",
+        "",
+        f"Machine: {results['machine']['cpus']} CPUs, Python {results['machine']['python']}, "
+        f"{results['machine']['platform']}. Whole run: {results['seconds']} s. Medians over interleaved rounds; "
+        "the machine is shared, so read the ratios.",
+        "",
+        "## In-process latency (one request through Django's WSGI handler)",
+        "",
+        *_latency_table(results["latency"]),
+        "",
+        f"## HTTP through gunicorn ({results['http']['workers']} workers, {results['http']['load_generator']}, "
+        f"{results['http']['connections']} connections, {results['http']['rounds']} rounds of "
+        f"{results['http']['seconds_per_run']} s)",
+        "",
+        *_http_table(results["http"]),
+        "",
+        "## Stampede",
+        "",
+        f"{stampede['concurrent_requests']} concurrent requests on a cold `/api/dashboard` cost "
+        f"**{stampede['search_engine_requests']}** search-engine request(s); answers: {stampede['x_cache']}.",
+        "",
+        f"## Invalidating a type holding {inv['keys']:,} keys",
+        "",
+        "| operation | time | longest Redis command (SLOWLOG) |",
+        "| --- | ---: | --- |",
+        f"| `invalidate_cache_type` (generation bump, the request path) | {inv['generation_bump']['ms']} ms | "
+        f"{inv['generation_bump']['longest_us']} us {inv['generation_bump']['command'] or '(none over 1 ms)'} |",
+        f"| `invalidate_cache_type(purge=True)` (SCAN + UNLINK) | {inv['purge_scan_unlink']['seconds']} s | "
+        f"{inv['purge_scan_unlink']['longest_us']} us {inv['purge_scan_unlink']['command'] or '(none over 1 ms)'} |",
+        f"| `KEYS cache:dashboard:*` (what we never do) | {inv['keys_command_for_contrast']['ms']} ms | "
+        f"{inv['keys_command_for_contrast']['longest_us']} us {inv['keys_command_for_contrast']['command']} |",
+        "",
+        "## Compression",
+        "",
+        *_compression_table(results["compression"]),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_reports(results: dict, folder: Path) -> str:
+    folder.mkdir(exist_ok=True)
+    markdown = render(results)
+    (folder / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    (folder / "latest.md").write_text(markdown)
+    return markdown

@@ -1,0 +1,13 @@
+from django.urls import include, path
+from django.views.decorators.cache import cache_page
+
+from bench import views
+
+urlpatterns = [
+    path("bench/floor", views.floor),
+    path("bench/ours", views.Ours.as_view()),
+    path("bench/drf-extensions", views.DrfExtensions.as_view()),
+    path("bench/cache-page", cache_page(300)(views.Plain.as_view())),
+    path("bench/dashboard-uncached", views.UncachedDashboard.as_view()),
+    path("", include("logdash.urls")),
+]

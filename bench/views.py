@@ -1,0 +1,73 @@
+"""The views compared: the floor, our cache_response, drf-extensions, cache_page, and the real dashboard uncached."""
+
+from __future__ import annotations
+
+import zlib
+
+from django.http import HttpResponse
+from django_redis import get_redis_connection
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_extensions.cache.decorators import cache_response as drf_extensions_cache_response
+
+from cacheops.conf import CacheType
+from cacheops.decorators import cache_response
+from dashboard.views import DashboardView
+
+FLOOR_KEY = "bench:floor"
+
+
+def make_payload() -> dict:
+    """About 8 KB of JSON shaped like the dashboard's recent logs."""
+    entries = [
+        {"id": f"{upload}-{line}", "timestamp": f"2026-11-28T09:{line % 60:02d}:00+00:00", "level": "ERROR",
+         "source": "api", "host": "api-2", "process": str(4000 + line), "product": "billing",
+         "message": f"payment provider returned 502 for order {98000 + line}", "upload_id": upload,
+         "line_number": line}
+        for upload in (1, 2) for line in range(16)
+    ]
+    return {"total_logs": 30000, "logs_today": 812, "error_logs": 2950, "recent_logs": entries}
+
+
+PAYLOAD = make_payload()
+
+
+class _Open(APIView):
+    """No authentication or permission work: every variant pays the same DRF dispatch and nothing more."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+
+def floor(request):
+    """The physical limit of a hit: one Redis GET, one zlib decompress, the bytes."""
+    body = zlib.decompress(get_redis_connection("default").get(FLOOR_KEY))
+    return HttpResponse(body, content_type="application/json")
+
+
+class Ours(_Open):
+    @cache_response(CacheType.DASHBOARD)
+    def get(self, request):
+        return Response(PAYLOAD)
+
+
+class DrfExtensions(_Open):
+    @drf_extensions_cache_response(timeout=300)
+    def get(self, request):
+        return Response(PAYLOAD)
+
+
+class Plain(_Open):
+    """Wrapped by Django's cache_page in bench/urls.py."""
+
+    def get(self, request):
+        return Response(PAYLOAD)
+
+
+class UncachedDashboard(DashboardView, _Open):
+    """The real /api/dashboard with the cache taken off: what every miss costs."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    get = DashboardView.get.__wrapped__
