@@ -16,9 +16,20 @@ content negotiation run before a cached answer is served:
     @cache_response(CacheType.PRODUCT, ttl=60)
     def products(request): ...
 
-A hit is one Redis GET and an HttpResponse built from stored bytes: no serializer, no renderer.
-Only 2xx responses without Set-Cookie and without Cache-Control private/no-store/no-cache are
-stored. Every GET/HEAD response gets `X-Cache: HIT|MISS` and (unless EXPOSE_KEY_HEADER is off)
+A hit is one Redis round trip (MGET of the entry and its type's generation) and an HttpResponse
+built from stored bytes: no serializer, no renderer. It carries `ETag` and `Age`, and answers a
+matching `If-None-Match` with 304 without touching the view. Only 2xx responses without
+Set-Cookie and without Cache-Control private/no-store/no-cache are stored.
+
+What happens to a request, in order:
+- fresh entry of the current generation: HIT;
+- past its TTL but within STALE_WHILE_REVALIDATE: STALE at once, one background refresh;
+- otherwise (cold, expired, invalidated): one request takes the fill lock and computes (MISS),
+  the others poll for its entry and answer HIT, or compute themselves after FILL_LOCK_WAIT;
+- the view fails (raises or 5xx) and an entry younger than TTL + STALE_IF_ERROR exists, even
+  an invalidated one: STALE with that entry instead of the error.
+
+Every GET/HEAD response gets `X-Cache: HIT|MISS|STALE` and (unless EXPOSE_KEY_HEADER is off)
 `X-Cache-Key`. When Redis fails the view runs uncached: the answer is the same, the failure
 is logged with `[CACHE ERROR]` and counted as an error (not a miss).
 """
