@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.permissions import IsAdminUser
@@ -23,6 +24,15 @@ from rest_framework.views import APIView
 from cacheops.conf import CacheType
 from cacheops.exceptions import CacheUnavailable, InvalidPattern
 from cacheops.invalidation import clear_all, invalidate_cache_type, invalidate_pattern
+from cacheops.openapi import (
+    CACHE_TYPE_PARAMETER,
+    CACHE_UNAVAILABLE,
+    CacheStatsResponseSerializer,
+    DeletedSerializer,
+    InvalidatedPatternSerializer,
+    InvalidatedTypeSerializer,
+    PatternRequestSerializer,
+)
 from cacheops.stats import get_cache_health, get_cache_stats
 
 
@@ -46,6 +56,7 @@ class CacheAdminView(APIView):
 class CacheStatsView(CacheAdminView):
     """Hits, misses and errors of every process, per type, with health flags."""
 
+    @extend_schema(responses=CacheStatsResponseSerializer)
     def get(self, request: Request) -> Response:
         stats = get_cache_stats()
         return Response({
@@ -59,6 +70,8 @@ class CacheStatsView(CacheAdminView):
 class InvalidateTypeView(CacheAdminView):
     """Delete every cached response of one type."""
 
+    @extend_schema(request=None, parameters=[CACHE_TYPE_PARAMETER],
+                   responses={200: InvalidatedTypeSerializer, 503: CACHE_UNAVAILABLE})
     def post(self, request: Request, cache_type: str) -> Response:
         try:
             parsed = CacheType.parse(cache_type)
@@ -71,6 +84,8 @@ class InvalidateTypeView(CacheAdminView):
 class InvalidatePatternView(CacheAdminView):
     """Delete the cached responses matching `{"pattern": "cache:search:*"}`."""
 
+    @extend_schema(request=PatternRequestSerializer,
+                   responses={200: InvalidatedPatternSerializer, 503: CACHE_UNAVAILABLE})
     def post(self, request: Request) -> Response:
         data = request.data
         if not hasattr(data, "get") or data.get("pattern") is None:
@@ -86,6 +101,7 @@ class InvalidatePatternView(CacheAdminView):
 class ClearAllView(CacheAdminView):
     """Delete every cached response (`cache:*`); other keys in the same Redis stay."""
 
+    @extend_schema(request=None, responses={200: DeletedSerializer, 503: CACHE_UNAVAILABLE})
     def post(self, request: Request) -> Response:
         deleted = _deleting(lambda: clear_all(raise_errors=True))
         return Response({"status": "success", "deleted": deleted})

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status, viewsets
 from rest_framework.exceptions import APIException, ParseError, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -25,6 +26,15 @@ from dashboard.conf import dashboard_settings
 from dashboard.indexing import ingest_file, start_upload
 from dashboard.ingest import InvalidLogFile
 from dashboard.models import Product, Upload
+from dashboard.openapi import (
+    PAYLOAD_TOO_LARGE,
+    SEARCH_UNAVAILABLE,
+    DashboardSerializer,
+    SearchResultsSerializer,
+    TrendsSerializer,
+    UploadResultSerializer,
+    UserProfileSerializer,
+)
 from dashboard.permissions import IsSelfOrStaff, ReadAuthenticatedWriteStaff
 from dashboard.popularity import record_search
 from dashboard.serializers import (
@@ -45,6 +55,7 @@ class PayloadTooLarge(APIException):
 class DashboardView(APIView):
     """The seven KPIs over every log."""
 
+    @extend_schema(responses={200: DashboardSerializer, 503: SEARCH_UNAVAILABLE})
     @cache_response(CacheType.DASHBOARD)
     def get(self, request: Request) -> Response:
         return Response(reports.get_dashboard())
@@ -53,6 +64,8 @@ class DashboardView(APIView):
 class SearchView(APIView):
     """Full-text search on log messages, filtered and paginated, newest first."""
 
+    @extend_schema(parameters=[SearchParamsSerializer],
+                   responses={200: SearchResultsSerializer, 503: SEARCH_UNAVAILABLE})
     @cache_response(CacheType.SEARCH)
     def get(self, request: Request) -> Response:
         params = SearchParamsSerializer(data=request.query_params)
@@ -70,6 +83,7 @@ def _trends_key(request: Request) -> str:
 class TrendsView(APIView):
     """Error rate per day, top error patterns and volume per source and product."""
 
+    @extend_schema(parameters=[TrendsParamsSerializer], responses={200: TrendsSerializer, 503: SEARCH_UNAVAILABLE})
     @cache_response(CacheType.ANALYTICS, key_func=_trends_key)
     def get(self, request: Request) -> Response:
         params = TrendsParamsSerializer(data=request.query_params)
@@ -82,6 +96,8 @@ class UploadView(APIView):
 
     parser_classes = [MultiPartParser, FormParser]
 
+    @extend_schema(request=UploadRequestSerializer,
+                   responses={201: UploadResultSerializer, 413: PAYLOAD_TOO_LARGE, 503: SEARCH_UNAVAILABLE})
     def post(self, request: Request) -> Response:
         limit = dashboard_settings.UPLOAD_MAX_BYTES
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -133,6 +149,7 @@ class UserProfileView(APIView):
 
     permission_classes = [IsSelfOrStaff]
 
+    @extend_schema(responses=UserProfileSerializer)
     @cache_response(CacheType.USER, key_func=_profile_key)
     def get(self, request: Request, user_id: int) -> Response:
         user = get_object_or_404(get_user_model(), pk=user_id)
@@ -160,6 +177,7 @@ def _user_dashboard_key(request: Request) -> str:
 class UserDashboardView(APIView):
     """The KPIs over the caller's own uploads only."""
 
+    @extend_schema(responses={200: DashboardSerializer, 503: SEARCH_UNAVAILABLE})
     @cache_response(CacheType.USER, key_func=_user_dashboard_key)
     def get(self, request: Request) -> Response:
         return Response(reports.get_dashboard(owner_id=request.user.pk))

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -71,12 +72,17 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "corsheaders",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "logdash",
     "cacheops",
     "dashboard",
 ]
 
 MIDDLEWARE = [
+    # First: CORS headers must reach every answer, including WhiteNoise's and CommonMiddleware's.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -140,7 +146,39 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "logdash.exceptions.json_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_SCHEMA_CLASS": "logdash.openapi.AutoSchema",
 }
+
+# OpenAPI 3 at /api/schema/, Swagger UI at /api/docs/ with its assets served from our own static
+# files (drf-spectacular-sidecar), never from a CDN.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "logdash API",
+    "DESCRIPTION": (
+        "Log analytics: upload log files, then read KPIs, search and trends, served from a Redis response "
+        "cache. Authenticate with `Authorization: Token <key>` (POST /api/auth/token). Every error body is "
+        "the `Error` schema."
+    ),
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Two answers have a `status` with different choices: name each enum instead of a numbered one.
+    "ENUM_NAME_OVERRIDES": {
+        "HealthStatusEnum": ["ok", "degraded"],
+        "UploadStatusEnum": "dashboard.models.Upload.Status",
+    },
+}
+
+# CORS for the Angular client (token auth, no cookies, so no credentials). Only the API answers
+# cross-origin requests, and the cache headers are readable by the client's JavaScript.
+CORS_ALLOWED_ORIGINS = _env_list("CORS_ALLOWED_ORIGINS", "http://localhost:4200" if DEBUG else "")
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_EXPOSE_HEADERS = ["X-Cache", "X-Cache-Key", "ETag", "Age"]
+# If-None-Match lets the client revalidate with the ETag it was given (a 304 on a cache hit).
+CORS_ALLOW_HEADERS = (*default_headers, "if-none-match")
 
 # Uploads: bigger files are refused with 413 (see dashboard/conf.py).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

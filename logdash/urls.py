@@ -2,14 +2,16 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from rest_framework.authtoken.views import obtain_auth_token
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from logdash.views import HealthView
+from logdash.views import HealthView, TokenView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/auth/token", obtain_auth_token, name="api-token"),
+    path("api/auth/token", TokenView.as_view(), name="api-token"),
     path("api/health", HealthView.as_view(), name="health"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/cache/", include("cacheops.urls")),
     path("api/", include("dashboard.urls")),
     path("", include("dashboard.page_urls")),

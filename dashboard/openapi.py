@@ -1,0 +1,123 @@
+"""
+The shapes of the log API's answers, for the OpenAPI schema only.
+
+The read views return the dicts built in `dashboard.reports` (a cache hit serialises nothing),
+so these serializers describe those dicts; they never run on a request.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+
+from dashboard.models import Upload
+
+SEARCH_UNAVAILABLE = OpenApiResponse(
+    description="The search engine is unreachable and nothing cached can answer (`search_unavailable`)."
+)
+PAYLOAD_TOO_LARGE = OpenApiResponse(
+    description="The upload is over LOGDASH_UPLOAD_MAX_BYTES (`payload_too_large`)."
+)
+
+
+class LogEntrySerializer(serializers.Serializer):
+    id = serializers.CharField()
+    timestamp = serializers.DateTimeField(allow_null=True)
+    level = serializers.CharField(allow_null=True)
+    source = serializers.CharField()
+    host = serializers.CharField()
+    process = serializers.CharField()
+    product = serializers.CharField()
+    message = serializers.CharField()
+    upload_id = serializers.IntegerField(allow_null=True)
+    line_number = serializers.IntegerField(allow_null=True)
+    highlight = serializers.CharField(required=False, help_text="Search only: the message, HTML-escaped, with "
+                                                                "the matches in <mark>...</mark>.")
+
+
+class DayCountSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    count = serializers.IntegerField()
+
+
+class DashboardSerializer(serializers.Serializer):
+    total_logs = serializers.IntegerField()
+    logs_today = serializers.IntegerField(help_text="Since midnight in `time_zone`.")
+    error_logs = serializers.IntegerField(help_text="ERROR and above.")
+    logs_by_level = serializers.DictField(child=serializers.IntegerField())
+    recent_logs = LogEntrySerializer(many=True, help_text="The 10 most recent.")
+    logs_per_day = DayCountSerializer(many=True, help_text="The last 7 days, every day present.")
+    files_uploaded = serializers.IntegerField()
+    time_zone = serializers.CharField()
+    generated_at = serializers.DateTimeField()
+
+
+class SearchResultsSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    size = serializers.IntegerField()
+    results = LogEntrySerializer(many=True)
+    next_cursor = serializers.CharField(allow_null=True, help_text="Pass as `cursor` for the next page; null at "
+                                                                   "the end.")
+
+
+class ErrorRateDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    total = serializers.IntegerField()
+    errors = serializers.IntegerField()
+    error_rate = serializers.FloatField(help_text="Percent, 2 decimals.")
+
+
+class TopErrorSerializer(serializers.Serializer):
+    pattern = serializers.CharField(help_text="The message with numbers, ids and addresses masked.")
+    count = serializers.IntegerField()
+    example = serializers.CharField()
+    source = serializers.CharField()
+    last_seen = serializers.DateTimeField(allow_null=True)
+
+
+class SourceVolumeSerializer(serializers.Serializer):
+    source = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class ProductVolumeSerializer(serializers.Serializer):
+    product = serializers.CharField(allow_null=True)
+    count = serializers.IntegerField()
+
+
+class TrendsSerializer(serializers.Serializer):
+    days = serializers.IntegerField()
+    time_zone = serializers.CharField()
+    total_logs = serializers.IntegerField()
+    error_rate_per_day = ErrorRateDaySerializer(many=True)
+    top_error_messages = TopErrorSerializer(many=True)
+    volume_per_source = SourceVolumeSerializer(many=True)
+    volume_per_product = ProductVolumeSerializer(many=True)
+    generated_at = serializers.DateTimeField()
+
+
+class UploadResultSerializer(serializers.Serializer):
+    upload_id = serializers.IntegerField()
+    filename = serializers.CharField()
+    detected_format = serializers.CharField()
+    lines_read = serializers.IntegerField()
+    lines_indexed = serializers.IntegerField()
+    lines_unparsed = serializers.IntegerField(help_text="Kept with the raw line as message, never dropped.")
+    status = serializers.ChoiceField(choices=Upload.Status.choices)
+
+
+class UploadStatsSerializer(serializers.Serializer):
+    uploads = serializers.IntegerField()
+    complete = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    lines_indexed = serializers.IntegerField()
+    last_upload_at = serializers.DateTimeField(allow_null=True)
+
+
+class UserProfileSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.EmailField(allow_blank=True)
+    is_staff = serializers.BooleanField()
+    date_joined = serializers.DateTimeField()
+    upload_stats = UploadStatsSerializer()

@@ -1,0 +1,132 @@
+"""The OpenAPI schema at /api/schema/ and Swagger UI at /api/docs/."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from drf_spectacular.drainage import GENERATOR_STATS
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.validation import validate_schema
+
+# Routes under /api/ that serve the documentation itself rather than the API.
+DOCUMENTATION_ROUTES = {"/api/schema/", "/api/docs/"}
+ERROR_REF = "#/components/schemas/Error"
+
+
+def _routes(patterns: list, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
+    """Every (route, pattern) of the URLconf, with include()s expanded."""
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            yield from _routes(pattern.url_patterns, route)
+        else:
+            yield route, pattern
+
+
+def _template(path: str) -> str:
+    """The path with every parameter as `{}`: drf-spectacular names `<int:pk>` `{id}`."""
+    return re.sub(r"<[^>]+>|\{[^}]+\}", "{}", path)
+
+
+def _api_endpoints() -> dict[str, set[str]]:
+    """`/api/...` path template -> the HTTP methods its view answers."""
+    endpoints = {}
+    for route, pattern in _routes(get_resolver().url_patterns):
+        path = _template("/" + route)
+        if not path.startswith("/api/") or path in DOCUMENTATION_ROUTES:
+            continue
+        view = pattern.callback
+        actions = getattr(view, "actions", None)  # viewsets; DRF adds "head" to it on the first request
+        methods = set(actions) if actions else {name for name in view.cls.http_method_names if hasattr(view.cls, name)}
+        endpoints[path] = methods - {"head", "options"}  # OpenAPI documents HEAD and OPTIONS nowhere
+    return endpoints
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict:
+    """The schema, generated strictly: any warning or error of drf-spectacular fails the test."""
+    GENERATOR_STATS.reset()
+    with GENERATOR_STATS.silence():
+        document = SchemaGenerator().get_schema(request=None, public=True)
+    problems = [*GENERATOR_STATS._warn_cache, *GENERATOR_STATS._error_cache]
+    GENERATOR_STATS.reset()
+    assert not problems, "drf-spectacular could not resolve everything:\n" + "\n".join(problems)
+    return document
+
+
+def _operations(schema: dict) -> Iterator[tuple[str, str, dict]]:
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            yield path, method, operation
+
+
+def test_schema_generates_without_warnings_and_validates(schema):
+    validate_schema(schema)
+    assert schema["openapi"].startswith("3.")
+
+
+@pytest.mark.django_db
+def test_schema_endpoint_serves_a_valid_document_in_yaml_and_json(client):
+    assert client.get("/api/schema/").content.startswith(b"openapi: 3.")
+    response = client.get("/api/schema/?format=json")
+    assert response.status_code == 200
+    validate_schema(response.json())
+
+
+def test_every_api_route_of_the_urlconf_is_documented_with_each_method(schema):
+    endpoints = _api_endpoints()
+    assert "/api/search" in endpoints and "/api/cache/stats" in endpoints  # the walk found the API
+    documented = {_template(path): set(operations) for path, operations in schema["paths"].items()}
+    assert documented == endpoints
+
+
+def test_every_operation_says_who_may_call_it_and_documents_its_errors_as_the_error_component(schema):
+    assert set(schema["components"]["schemas"]["Error"]["properties"]) == {"error", "detail", "fields"}
+    assert {"tokenAuth", "cookieAuth"} <= set(schema["components"]["securitySchemes"])
+    for path, method, operation in _operations(schema):
+        public = path in {"/api/health", "/api/auth/token"}
+        assert ("401" in operation["responses"]) is not public, (method, path)
+        assert ("security" not in operation or {} in operation["security"]) is public, (method, path)
+        for code, response in operation["responses"].items():
+            if code >= "400" and path != "/api/health":  # health's 503 is its own report, not an error
+                assert response["content"]["application/json"]["schema"] == {"$ref": ERROR_REF}, (method, path, code)
+
+
+def test_query_parameters_come_from_the_views_serializers(schema):
+    search = {p["name"] for p in schema["paths"]["/api/search"]["get"]["parameters"] if p["in"] == "query"}
+    assert search == {"q", "level", "source", "product", "from", "to", "page", "size", "cursor"}
+    trends = schema["paths"]["/api/analytics/trends"]["get"]["parameters"]
+    days = next(p for p in trends if p["name"] == "days")
+    assert days["schema"]["minimum"] == 1 and days["schema"]["maximum"] == 90
+
+
+def test_cached_reads_document_the_cache_headers_and_304(schema):
+    dashboard = schema["paths"]["/api/dashboard"]["get"]
+    assert set(dashboard["responses"]["200"]["headers"]) == {"X-Cache", "X-Cache-Key", "ETag", "Age"}
+    assert "304" in dashboard["responses"]
+    assert any(p["name"] == "If-None-Match" for p in dashboard["parameters"])
+    assert "headers" not in schema["paths"]["/api/uploads"]["get"]["responses"]["200"]  # not cached
+
+
+def test_specific_errors_are_documented(schema):
+    assert {"413", "503"} <= set(schema["paths"]["/api/upload"]["post"]["responses"])
+    assert "503" in schema["paths"]["/api/search"]["get"]["responses"]
+    assert "403" in schema["paths"]["/api/cache/clear-all"]["post"]["responses"]
+    assert "404" in schema["paths"]["/api/user/{user_id}"]["get"]["responses"]
+
+
+@pytest.mark.django_db
+def test_swagger_ui_is_served_with_local_assets_only(client):
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert assets, page
+    assert all(url.startswith("/static/drf_spectacular_sidecar/") for url in assets), assets
+    assert not re.search(r"https?://", page), "Swagger UI must not load anything from a CDN"
+    bundle = client.get(next(url for url in assets if url.endswith("swagger-ui-bundle.js")))
+    bundle.close()
+    assert bundle.status_code == 200
