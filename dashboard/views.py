@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status, viewsets
 from rest_framework.exceptions import APIException, ParseError, ValidationError
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -129,11 +130,18 @@ class UploadView(APIView):
         }, status=status.HTTP_201_CREATED)
 
 
+class UploadPages(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "size"
+    max_page_size = 200
+
+
 class UploadListView(generics.ListAPIView):
-    """The uploaded files, newest first, with their line counts and status."""
+    """The uploaded files, newest first, with their line counts and status (50 a page)."""
 
     serializer_class = UploadSerializer
     queryset = Upload.objects.select_related("owner", "product")
+    pagination_class = UploadPages
 
 
 def _profile_key(request: Request) -> str:

@@ -132,8 +132,9 @@ def test_uploads_are_listed_newest_first(upload_api, client_for, other_user):
     _post(client_for(other_user), b"second\n", "second.log")
     response = upload_api.get("/api/uploads")
     assert response.status_code == 200
-    results = response.json()
-    results = results["results"] if isinstance(results, dict) else results
+    body = response.json()
+    assert body["count"] == 2
+    results = body["results"]
     assert [item["filename"] for item in results] == ["second.log", "first.log"]
     assert results[1]["owner"] == "alice"
     assert results[1]["lines_indexed"] == 1
