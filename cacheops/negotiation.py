@@ -21,8 +21,13 @@ class CachedContentNegotiation(DefaultContentNegotiation):
     """DRF's DefaultContentNegotiation, memoised per (renderers, format, Accept)."""
 
     def select_renderer(self, request: Any, renderers: list, format_suffix: str | None = None) -> tuple[Any, str]:
-        format_name = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
-        accept = request.headers.get("accept", "*/*")
+        # Read META directly: building request.headers or request.GET costs more than the memo saves.
+        meta = request.META
+        override = self.settings.URL_FORMAT_OVERRIDE
+        format_name = format_suffix
+        if not format_name and override and f"{override}=" in meta.get("QUERY_STRING", ""):
+            format_name = request.query_params.get(override)
+        accept = meta.get("HTTP_ACCEPT", "*/*")
         index, media_type = _negotiate(tuple(type(renderer) for renderer in renderers), format_name, accept)
         return renderers[index], media_type
 

@@ -29,13 +29,27 @@ def generation_key(type_name: str) -> str:
 def read_entry(type_name: str, key: str) -> tuple[int, Entry | None]:
     """Return the type's current generation and the entry under `key` (None: absent or unreadable)."""
     cache = get_response_cache()
-    physical = (cache.make_key(generation_key(type_name)), cache.make_key(key))
-    raw_generation, raw_entry = call_redis(lambda: get_raw_client(cache).mget(physical), "read a cached response")
+    client = get_raw_client(cache)
+    generation_physical = _physical_generation_key(cache, type_name)
+    entry_physical = cache.make_key(key)
+    raw_generation, raw_entry = call_redis(
+        lambda: client.execute_command("MGET", generation_physical, entry_physical), "read a cached response"
+    )
     generation = int(raw_generation) if raw_generation is not None else 0
     if raw_entry is None:
         return generation, None
     value = cache.client.decode(raw_entry)
     return generation, None if value is UNREADABLE else decode_entry(value)
+
+
+def _physical_generation_key(cache: object, type_name: str) -> str:
+    # Memoised per cache object: override_settings(CACHES=...) makes a new one, with its own keys.
+    memo = getattr(cache, "_cacheops_generation_keys", None)
+    if memo is None:
+        memo = cache._cacheops_generation_keys = {}
+    if type_name not in memo:
+        memo[type_name] = str(cache.make_key(generation_key(type_name)))
+    return memo[type_name]
 
 
 def write_entry(key: str, entry: Entry, timeout: int) -> None:
