@@ -51,17 +51,22 @@ class RunningService:
         return self.process.pid if self.process else None
 
     def stop(self) -> None:
-        """Stop the process if logdash started it; a service found running is left alone."""
-        if self.process is None or self.process.poll() is not None:
+        """Stop the process if logdash started it; a service found running is left alone.
+
+        A process that already died (crashed, or killed by someone else) still has its pipes
+        closed here.
+        """
+        if self.process is None:
             return
-        for close in self._closers:
-            close()
-        self.process.terminate()
-        try:
-            self.process.wait(self.stop_grace)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process.poll() is None:
+            for close in self._closers:
+                close()
+            self.process.terminate()
+            try:
+                self.process.wait(self.stop_grace)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
         for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
             if stream:
                 stream.close()
