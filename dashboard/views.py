@@ -13,7 +13,7 @@ from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status, viewsets
-from rest_framework.exceptions import APIException, ParseError, ValidationError
+from rest_framework.exceptions import APIException, ParseError, UnsupportedMediaType, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -108,6 +108,13 @@ class UploadView(APIView):
             form = UploadRequestSerializer(data=request.data)
         except ParseError as exc:
             raise ValidationError({"file": [f"The multipart body could not be read: {exc.detail}"]}) from exc
+        except UnsupportedMediaType as exc:
+            # A JSON or text body, or a multipart type Django refuses (no or an over-long boundary): the
+            # client sent the file the wrong way, which is bad input about `file`, not a media-type puzzle.
+            sent = (request.content_type or "no content type").split(";")[0][:100]
+            raise ValidationError({"file": [
+                f"Send the log as multipart/form-data (with a boundary) in a part named `file`; this body was {sent!r}."
+            ]}) from exc
         form.is_valid(raise_exception=True)
         uploaded = form.validated_data["file"]
         if uploaded.size > limit:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.http import JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -29,6 +30,12 @@ def _first_message(fields: dict[str, Any]) -> str:
 
 def json_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF exception handler: DRF's own handling, reshaped; anything unexpected becomes a JSON 500."""
+    # DRF answers Django's Http404 (get_object_or_404) and PermissionDenied through its own
+    # exceptions; translate them here too, so their bodies get the same shape and code.
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(*exc.args)
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
     response = exception_handler(exc, context)
     if response is None:
         logger.exception("Unhandled error in %s", context.get("view").__class__.__name__, exc_info=exc)

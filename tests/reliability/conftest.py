@@ -46,8 +46,9 @@ def token_client(user) -> APIClient:
 
 
 @pytest.fixture
-def users(django_user_model) -> dict:
-    """Who the API is asked by: nobody, a user, another user, staff."""
+def users(django_user_model, settings) -> dict:
+    """Who the API is asked by: nobody, a user, another user, staff (password "pw" for each)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; never in production
     return {
         "anonymous": None,
         "user": django_user_model.objects.create_user("alice", "alice@example.com", "pw"),
