@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt requirements-dev.txt 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: run test test-slow lint bench clean
+.PHONY: run test test-slow test-e2e chromium lint bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,10 +18,20 @@ run: $(STAMP)
 	DEBUG=$${DEBUG-1} $(PY) manage.py rundev
 
 test: $(STAMP)
-	DEBUG=$${DEBUG-1} $(PY) -m pytest -m "not slow"
+	DEBUG=$${DEBUG-1} $(PY) -m pytest -m "not slow and not e2e"
 
 test-slow: $(STAMP)
 	DEBUG=$${DEBUG-1} $(PY) -m pytest -m slow
+
+# The browser tests use Debian's Chromium (`playwright install` cannot download here).
+chromium:
+	@test -x /usr/bin/chromium || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+		$$SUDO apt-get install -y chromium || { $$SUDO apt-get update && $$SUDO apt-get install -y chromium; }; }
+
+test-e2e: $(STAMP) chromium
+	DEBUG=$${DEBUG-1} $(PY) -m pytest -m e2e
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
