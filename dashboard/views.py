@@ -13,7 +13,7 @@ from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status, viewsets
-from rest_framework.exceptions import APIException, ParseError, UnsupportedMediaType, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ParseError, UnsupportedMediaType, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -141,6 +141,15 @@ class UploadPages(PageNumberPagination):
     page_size = 50
     page_size_query_param = "size"
     max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except NotFound as exc:
+            # DRF answers a bad `page` with 404; it is bad input like any other parameter: 400 naming it.
+            last = self.django_paginator_class(queryset, self.get_page_size(request)).num_pages
+            raise ValidationError({"page": [f"{request.query_params.get(self.page_query_param)!r} is not a page "
+                                            f"of this list: give a whole number from 1 to {last}."]}) from exc
 
 
 class UploadListView(generics.ListAPIView):
