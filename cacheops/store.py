@@ -11,6 +11,7 @@ the next fill or expires with its TTL. Generation counters live outside the `cac
 from __future__ import annotations
 
 import contextlib
+import logging
 
 from redis.exceptions import LockError
 from redis.lock import Lock
@@ -19,6 +20,8 @@ from cacheops.backends import UNREADABLE, get_raw_client, get_response_cache
 from cacheops.entries import Entry, decode_entry, encode_entry
 from cacheops.exceptions import CacheUnavailable
 from cacheops.resilience import call_redis
+
+logger = logging.getLogger("cacheops")
 
 
 def generation_key(type_name: str) -> str:
@@ -35,11 +38,24 @@ def read_entry(type_name: str, key: str) -> tuple[int, Entry | None]:
     raw_generation, raw_entry = call_redis(
         lambda: client.execute_command("MGET", generation_physical, entry_physical), "read a cached response"
     )
-    generation = int(raw_generation) if raw_generation is not None else 0
+    generation = _parse_generation(raw_generation, type_name)
     if raw_entry is None:
         return generation, None
     value = cache.client.decode(raw_entry)
     return generation, None if value is UNREADABLE else decode_entry(value)
+
+
+def _parse_generation(raw: bytes | None, type_name: str) -> int:
+    if raw is None:
+        return 0
+    try:
+        return int(raw)
+    except ValueError:
+        # Someone else wrote under our counter: no entry of the type can be trusted as current, so
+        # the type is served uncached (and counted as an error) until an operator deletes the key.
+        logger.error("[CACHE ERROR] the generation counter %s holds %r, not an integer: %s responses are "
+                     "served uncached until it is deleted", generation_key(type_name), raw[:40], type_name)
+        raise CacheUnavailable(f"read a cached response: corrupted generation counter of {type_name}") from None
 
 
 def _physical_generation_key(cache: object, type_name: str) -> str:
