@@ -99,8 +99,9 @@ def assert_survived(figures: dict, run: dict, log: str) -> None:
     open_, baseline = figures["fault, breaker open"], figures["uncached baseline"]
     assert open_["requests"] > 0
     # The breaker's promise: no request waits on Redis, so latency is the uncached one, not a timeout.
-    assert open_["p50_ms"] <= 2 * baseline["p50_ms"] + 5, (open_, baseline)
-    assert open_["p50_ms"] < 1000 * SOCKET_TIMEOUT / 2, (open_, baseline)
+    # Ratios, not wall-clock budgets: a request waiting on Redis would take at least SOCKET_TIMEOUT.
+    assert open_["p50_ms"] <= 3 * baseline["p50_ms"] + 5, (open_, baseline)
+    assert open_["p50_ms"] < 1000 * SOCKET_TIMEOUT, (open_, baseline)
     # The cache resumes by itself: no restart of the app, no operator.
     assert figures["after repair, last 3 s"]["hit_share"] > 0.9
     assert "Redis answers again: circuit breaker closed" in log
