@@ -40,6 +40,7 @@ import functools
 import logging
 import time
 from collections.abc import Callable
+from time import perf_counter
 from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase, HttpResponseNotModified
@@ -47,7 +48,7 @@ from django.utils.http import parse_etags
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cacheops import stats, store
+from cacheops import metrics, stats, store
 from cacheops.conf import CacheType, cacheops_settings, get_django_setting
 from cacheops.entries import Entry, make_entry
 from cacheops.exceptions import CacheUnavailable
@@ -112,6 +113,7 @@ class CachePolicy:
         self.key_func = key_func
         self.per_user = per_user
         self.fields = {outcome: stats.make_field(self.type_name, outcome) for outcome in stats.OUTCOMES}
+        self.observers = metrics.make_latency_observers(self.type_name)
 
     def __repr__(self) -> str:
         return f"CachePolicy({self.cache_type!r}, ttl={self.ttl!r}, per_user={self.per_user!r})"
@@ -123,6 +125,7 @@ class CachePolicy:
     def serve(self, request: Any, view: Callable[..., HttpResponseBase], args: tuple, kwargs: dict) -> HttpResponseBase:
         if request.method not in _CACHEABLE_METHODS:
             return view(*args, **kwargs)
+        started = perf_counter()
         key = self.make_key(request)
         try:
             generation, entry = store.read_entry(self.type_name, key)
@@ -132,12 +135,21 @@ class CachePolicy:
             age = time.time() - entry.created_at
             if age < entry.fresh_for:
                 stats.record_field(self.fields[stats.HIT])
-                return self._answer(request, entry, "HIT", key, age)
+                response = self._answer(request, entry, "HIT", key, age)
+                self.observers["HIT"](perf_counter() - started)
+                return response
             if age < entry.fresh_for + cacheops_settings.STALE_WHILE_REVALIDATE[self.type_name]:
                 self._refresh_in_background(request, key, generation, view, args, kwargs)
                 stats.record_field(self.fields[stats.STALE])
-                return self._answer(request, entry, "STALE", key, age)
-        return self._fill(request, key, generation, entry, view, args, kwargs)
+                response = self._answer(request, entry, "STALE", key, age)
+                self.observers["STALE"](perf_counter() - started)
+                return response
+        response = self._fill(request, key, generation, entry, view, args, kwargs)
+        # A fill ends as MISS, as HIT (another request filled it) or as STALE (stale-if-error).
+        observe = self.observers.get(response.get("X-Cache", ""))
+        if observe is not None:
+            observe(perf_counter() - started)
+        return response
 
     def make_key(self, request: Any) -> str:
         """Return the logical key of `request`; also set `request.cacheops_key_digest` for key_func."""

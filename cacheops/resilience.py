@@ -24,6 +24,7 @@ from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from cacheops import metrics
 from cacheops.conf import cacheops_settings
 from cacheops.exceptions import CacheUnavailable
 
@@ -61,17 +62,25 @@ class CircuitBreaker:
 
     CLOSED, OPEN, HALF_OPEN = "closed", "open", "half-open"
 
-    def __init__(self, clock: Callable[[], float] = monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = monotonic,
+                 on_change: Callable[[str], None] | None = None) -> None:
         self.clock = clock
+        self.on_change = on_change
         self._lock = threading.Lock()
         self.reset()
 
     def reset(self) -> None:
         """Close the breaker and forget failures (tests, and an operator who knows Redis is back)."""
-        self.state = self.CLOSED
         self.failures = 0
         self.opened_at = 0.0
         self._probing = False
+        self._enter(self.CLOSED)
+
+    def _enter(self, state: str) -> None:
+        # Transitions only, never the per-request `allow()` fast path: on_change reports to metrics.
+        self.state = state
+        if self.on_change is not None:
+            self.on_change(state)
 
     def allow(self) -> bool:
         """Return whether a call may go to Redis now."""
@@ -79,7 +88,7 @@ class CircuitBreaker:
             return True
         with self._lock:
             if self.state == self.OPEN and self.clock() - self.opened_at >= cacheops_settings.BREAKER_COOLDOWN:
-                self.state = self.HALF_OPEN
+                self._enter(self.HALF_OPEN)
                 self._probing = False
             if self.state == self.HALF_OPEN and not self._probing:
                 # One caller probes Redis; the others keep skipping it until the probe reports.
@@ -93,7 +102,8 @@ class CircuitBreaker:
         with self._lock:
             if self.state != self.CLOSED:
                 logger.warning("[CACHE] Redis answers again: circuit breaker closed.")
-            self.state, self.failures, self._probing = self.CLOSED, 0, False
+            self.failures, self._probing = 0, False
+            self._enter(self.CLOSED)
 
     def record_failure(self) -> None:
         with self._lock:
@@ -103,13 +113,14 @@ class CircuitBreaker:
                 if self.state != self.OPEN:
                     logger.error("[CACHE ERROR] circuit breaker open for %ss after %d consecutive failures: "
                                  "requests skip Redis until then.", cacheops_settings.BREAKER_COOLDOWN, self.failures)
-                self.state, self.opened_at = self.OPEN, self.clock()
+                self.opened_at = self.clock()
+                self._enter(self.OPEN)
 
     def describe(self) -> dict[str, object]:
         return {"state": self.state, "consecutive_failures": self.failures}
 
 
-breaker = CircuitBreaker()
+breaker = CircuitBreaker(on_change=metrics.set_breaker_state)
 
 
 def call_redis(operation: Callable[[], T], what: str) -> T:

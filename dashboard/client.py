@@ -28,6 +28,7 @@ from rest_framework.exceptions import APIException
 
 from dashboard.conf import dashboard_settings
 from dashboard.documents import get_index_template_body
+from dashboard.metrics import timed_search_query
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ def execute(search: Search) -> Response:
     On an engine that has no index yet (nothing uploaded), the index is created and the
     search answers empty rather than 404.
     """
-    with search_errors():
+    with timed_search_query(), search_errors():
         try:
             return search.using(get_client()).execute()
         except es_exceptions.NotFoundError:

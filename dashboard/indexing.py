@@ -13,12 +13,13 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC
+from time import perf_counter
 from typing import BinaryIO
 
 from django.db import transaction
 from django.utils import timezone
 
-from dashboard import client
+from dashboard import client, metrics
 from dashboard.conf import dashboard_settings
 from dashboard.ingest import InvalidLogFile, ParsedLine, open_log_text, parse_lines
 from dashboard.models import Upload
@@ -78,6 +79,7 @@ def _documents(lines: Iterable[ParsedLine], upload: Upload, tally: _Tally,
 def ingest_file(upload: Upload, fileobj: BinaryIO, *, progress: Callable[[int], None] | None = None) -> IngestResult:
     """Index every line of `fileobj` as part of `upload`; raise `InvalidLogFile` or `SearchUnavailable` on failure."""
     tally = _Tally()
+    started = perf_counter()
     try:
         client.ensure_index()
         lines = open_log_text(
@@ -94,12 +96,14 @@ def ingest_file(upload: Upload, fileobj: BinaryIO, *, progress: Callable[[int], 
         client.refresh()
     except Exception as exc:
         _roll_back(upload, tally, exc)
+        metrics.record_failed_upload()
         raise
     upload.status = Upload.Status.COMPLETE
     upload.lines_read, upload.lines_indexed, upload.lines_unparsed = tally.read, indexed, tally.unparsed
     upload.completed_at = timezone.now()
     upload.save()
     transaction.on_commit(lambda: invalidate_after_upload(upload.owner_id))
+    metrics.record_upload(lines_indexed=indexed, seconds=perf_counter() - started)
     return IngestResult(upload.pk, upload.detected_format, tally.read, indexed, tally.unparsed)
 
 

@@ -181,6 +181,14 @@ CORS_EXPOSE_HEADERS = ["X-Cache", "X-Cache-Key", "ETag", "Age"]
 # If-None-Match lets the client revalidate with the ETag it was given (a 304 on a cache hit).
 CORS_ALLOW_HEADERS = (*default_headers, "if-none-match")
 
+# Prometheus metrics at /metrics (logdash/metrics.py). prometheus_client itself reads
+# PROMETHEUS_MULTIPROC_DIR when imported (multiprocess mode, set by `make run` for gunicorn); the
+# view reads it here to sum the workers' files. Access: direct connections from METRICS_ALLOWED_IPS
+# (addresses or networks; loopback by default), `Authorization: Bearer <METRICS_TOKEN>`, or staff.
+PROMETHEUS_MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+METRICS_ALLOWED_IPS = _env_list("METRICS_ALLOWED_IPS", "127.0.0.0/8,::1")
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
 # Uploads: bigger files are refused with 413 (see dashboard/conf.py).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -3,16 +3,20 @@
 
 It starts what is missing (the embedded search engine, a bundled Redis when none answers),
 migrates, creates the demo admin, loads demo logs, warms the cache and serves with gunicorn.
-Ctrl-C or SIGTERM stops everything it started.
+Ctrl-C or SIGTERM stops everything it started. The gunicorn workers share a fresh
+PROMETHEUS_MULTIPROC_DIR (prometheus_client's multiprocess mode, so /metrics sums every worker).
 """
 
 from __future__ import annotations
 
 import errno
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -52,6 +56,7 @@ class Command(BaseCommand):
                 "Stop it, or choose another port with PORT=8001 make run."
             )
         self.services: list[RunningService] = []
+        self.temporary_metrics_dir: str | None = None
         signal.signal(signal.SIGTERM, self._on_sigterm)
         try:
             self._run(host, port, workers, demo_lines)
@@ -111,11 +116,12 @@ class Command(BaseCommand):
         )
 
     def _serve(self, host: str, port: int, workers: int, overrides: dict[str, Any]) -> None:
-        environment = [f"REDIS_URL={overrides['REDIS_URL']}"]
+        environment = [f"REDIS_URL={overrides['REDIS_URL']}", f"PROMETHEUS_MULTIPROC_DIR={self._metrics_dir()}"]
         if "ELASTICSEARCH_URL" in overrides:
             environment += [f"ELASTICSEARCH_URL={overrides['ELASTICSEARCH_URL']}", "ELASTICSEARCH_FLAVOR=osmem"]
         command = [sys.executable, "-m", "gunicorn", "logdash.wsgi:application", "--bind", f"{host}:{port}",
-                   "--workers", str(workers), "--timeout", "600", "--access-logfile", "-"]
+                   "--workers", str(workers), "--timeout", "600", "--access-logfile", "-",
+                   "--config", "python:logdash.gunicorn_conf"]
         for item in environment:
             command += ["--env", item]
         self.stdout.write(self.style.SUCCESS(
@@ -132,6 +138,22 @@ class Command(BaseCommand):
         if code:
             raise CommandError(f"gunicorn exited with code {code}.")
 
+    def _metrics_dir(self) -> str:
+        """Return an empty directory for the workers' metric files: a given one emptied, else a temporary one.
+
+        Files left by an earlier run would add its counts to this one's (and keep its dead workers' gauges).
+        """
+        if settings.PROMETHEUS_MULTIPROC_DIR:
+            directory = Path(settings.PROMETHEUS_MULTIPROC_DIR)
+            directory.mkdir(parents=True, exist_ok=True)
+            for leftover in directory.glob("*.db"):
+                leftover.unlink()
+            return str(directory)
+        self.temporary_metrics_dir = tempfile.mkdtemp(prefix="logdash-metrics-")
+        return self.temporary_metrics_dir
+
     def _stop_all(self) -> None:
         for service in reversed(self.services):
             service.stop()
+        if self.temporary_metrics_dir:
+            shutil.rmtree(self.temporary_metrics_dir, ignore_errors=True)

@@ -1,0 +1,178 @@
+"""
+Prometheus metrics of the response cache (prometheus_client; multi-process safe under gunicorn).
+
+What is exposed, and where each figure comes from:
+- `cacheops_requests_total{type, outcome}` (outcome hit|miss|stale|error): NOT counted here but
+  read at scrape time from `get_cache_stats()` by `CacheStatsCollector`, so it is true across
+  every process and machine sharing the Redis and costs the hit path nothing more than the
+  in-memory count stats.py already keeps. It trails other processes by at most
+  STATS_FLUSH_INTERVAL; it is absent while Redis is unreachable (`cacheops_stats_available` 0),
+  rather than dropping to one process's figures and looking like a counter reset.
+  Because every machine reports the same cluster-wide totals, aggregate it with max(), not sum().
+- `cacheops_response_seconds{type, outcome}` (outcome hit|miss|stale): time spent inside
+  `cache_response`. A multiprocess `Histogram.observe()` costs 2-3.5 us (two locked mmap writes),
+  as much as the rest of our Python on a hit, so the decorator only adds to in-process bucket
+  counts (`LatencyAccumulator`, ~0.5 us) and `flush_latencies()` merges them into the histogram:
+  from the stats flusher thread every STATS_FLUSH_INTERVAL, before every scrape, and at exit.
+- `cacheops_value_raw_bytes_total` / `cacheops_value_stored_bytes_total`: bytes of the values
+  written through the backend before and after the compressor (the miss path only).
+- `cacheops_circuit_breaker_state` (0 closed, 1 half-open, 2 open; the worst live process) and
+  `cacheops_circuit_breaker_open_processes` (how many live processes skip Redis): the breaker is
+  per process, so each process sets its own value when its breaker changes state.
+
+Under gunicorn, prometheus_client's multiprocess mode (PROMETHEUS_MULTIPROC_DIR set before it
+is imported) keeps each worker's values in files that the scraping worker sums; the project's
+/metrics view combines them with `CacheStatsCollector`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+from bisect import bisect_left
+from collections.abc import Callable, Iterator
+
+from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+# From a sub-millisecond hit to a multi-second miss against a busy search engine.
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+# stats.py outcome -> label value (Prometheus label values are singular by convention).
+OUTCOME_LABELS = {"hits": "hit", "misses": "miss", "stale": "stale", "errors": "error"}
+# X-Cache state -> label value of the latency histogram.
+STATE_LABELS = {"HIT": "hit", "MISS": "miss", "STALE": "stale"}
+BREAKER_STATES = {"closed": 0, "half-open": 1, "open": 2}
+
+RESPONSE_SECONDS = Histogram(
+    "cacheops_response_seconds",
+    "Seconds spent in cache_response per request, by cache type and X-Cache outcome (hit, miss, stale).",
+    ["type", "outcome"],
+    buckets=LATENCY_BUCKETS,
+)
+RAW_BYTES = Counter("cacheops_value_raw_bytes", "Bytes of cache values before compression (every write).")
+STORED_BYTES = Counter("cacheops_value_stored_bytes", "Bytes of cache values as stored in Redis, after compression.")
+BREAKER_STATE = Gauge(
+    "cacheops_circuit_breaker_state",
+    "Redis circuit breaker: 0 closed, 1 half-open, 2 open (the worst of the live processes).",
+    multiprocess_mode="livemax",
+)
+BREAKER_OPEN = Gauge(
+    "cacheops_circuit_breaker_open_processes",
+    "Live processes whose Redis circuit breaker is not closed (they serve uncached).",
+    multiprocess_mode="livesum",
+)
+
+
+class LatencyAccumulator:
+    """Bucket counts and sum of one histogram child, kept in memory until `flush()` merges them."""
+
+    def __init__(self, child: Histogram) -> None:
+        self.child = child
+        self._lock = threading.Lock()
+        self._reset()
+
+    def _reset(self) -> None:
+        # One slot per bucket plus +Inf, the layout of the histogram's own buckets.
+        self._counts = [0] * (len(LATENCY_BUCKETS) + 1)
+        self._sum = 0.0
+
+    def observe(self, seconds: float) -> None:
+        index = bisect_left(LATENCY_BUCKETS, seconds)  # the first bucket with seconds <= le
+        with self._lock:
+            self._counts[index] += 1
+            self._sum += seconds
+
+    def flush(self) -> None:
+        with self._lock:
+            counts, total = self._counts, self._sum
+            self._reset()
+        if any(counts):
+            _merge_into_histogram(self.child, counts, total)
+
+    def after_fork(self) -> None:
+        self._lock = threading.Lock()
+        self._reset()
+
+
+def _merge_into_histogram(child: Histogram, counts: list[int], total: float) -> None:
+    # prometheus_client has no public "observe n times": add to the child's value objects (what
+    # observe() increments). Pinned in requirements.txt; test_metrics checks the result matches observe().
+    child._sum.inc(total)
+    for bucket, count in zip(child._buckets, counts, strict=True):
+        if count:
+            bucket.inc(count)
+
+
+_accumulators: dict[tuple[str, str], LatencyAccumulator] = {}
+_accumulators_lock = threading.Lock()
+
+
+def make_latency_observers(type_name: str) -> dict[str, Callable[[float], None]]:
+    """Return the `observe(seconds)` of each X-Cache state of a type (HIT, MISS, STALE)."""
+    observers = {}
+    with _accumulators_lock:
+        for state, label in STATE_LABELS.items():
+            if (type_name, label) not in _accumulators:
+                _accumulators[type_name, label] = LatencyAccumulator(RESPONSE_SECONDS.labels(type_name, label))
+            observers[state] = _accumulators[type_name, label].observe
+    return observers
+
+
+def flush_latencies() -> None:
+    """Merge every pending latency observation of this process into the histogram."""
+    for accumulator in list(_accumulators.values()):
+        accumulator.flush()
+
+
+def _after_fork() -> None:
+    # A forked child starts with no pending observations: they are its parent's to flush.
+    for accumulator in _accumulators.values():
+        accumulator.after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork)
+atexit.register(flush_latencies)
+
+
+def record_write(raw_bytes: int, stored_bytes: int) -> None:
+    """Count one value written through the compressor."""
+    RAW_BYTES.inc(raw_bytes)
+    STORED_BYTES.inc(stored_bytes)
+
+
+def set_breaker_state(state: str) -> None:
+    """Report this process's breaker state (called on every transition)."""
+    BREAKER_STATE.set(BREAKER_STATES[state])
+    BREAKER_OPEN.set(0 if state == "closed" else 1)
+
+
+class CacheStatsCollector(Collector):
+    """Outcome counters of every process, read from the shared stats hash at scrape time.
+
+    Register it before the collectors of the histograms: it first flushes this process's
+    pending latencies, so a scrape sees everything observed before it.
+    """
+
+    def collect(self) -> Iterator[Metric]:
+        from cacheops.stats import get_cache_stats  # stats -> backends -> compressors -> this module
+
+        flush_latencies()
+        stats = get_cache_stats()
+        yield GaugeMetricFamily(
+            "cacheops_stats_available", "1 when the shared cache stats could be read from Redis at scrape time.",
+            value=1 if stats["is_available"] else 0,
+        )
+        if not stats["is_available"]:
+            return
+        requests = CounterMetricFamily(
+            "cacheops_requests",
+            "Cacheable requests by cache type and outcome, summed over every process and machine sharing the Redis.",
+            labels=["type", "outcome"],
+        )
+        for type_name, counts in stats["by_type"].items():
+            for outcome, label in OUTCOME_LABELS.items():
+                requests.add_metric([type_name, label], counts[outcome])
+        yield requests
