@@ -107,6 +107,10 @@ DEFAULTS: dict[str, Any] = {
     # Stats: the Redis hash that aggregates every process, and how often a process flushes to it.
     "STATS_KEY": "cacheops:stats",
     "STATS_FLUSH_INTERVAL": 5.0,
+    # The admin's hit-rate chart: one sample of the counters every STATS_SAMPLE_INTERVAL seconds,
+    # the last STATS_SAMPLES kept in a Redis list (288 x 300 s = 24 h).
+    "STATS_SAMPLE_INTERVAL": 300,
+    "STATS_SAMPLES": 288,
     # Invalidation: SCAN COUNT hint and UNLINK batch size.
     "SCAN_COUNT": 1000,
     "DELETE_BATCH_SIZE": 500,

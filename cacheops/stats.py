@@ -8,7 +8,9 @@ flushes its own process first, so the figures it returns are exact for this proc
 most STATS_FLUSH_INTERVAL seconds stale for the others. While Redis is unreachable the counts
 stay in memory and are flushed when it returns; the stats then show this process only.
 Every cacheable request has exactly one outcome: hit, stale (answered from an entry past its
-TTL), miss, or error (Redis unusable).
+TTL), miss, or error (Redis unusable). After each flush the thread also offers a sample to
+`cacheops.history`, the time series the admin's chart draws, and merges the decorator's
+pending latencies into their Prometheus histogram (`cacheops.metrics`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import threading
 from collections import defaultdict
 from typing import Any
 
+from cacheops import history, metrics
 from cacheops.backends import get_raw_client, get_response_cache
 from cacheops.conf import CacheType, cacheops_settings
 from cacheops.exceptions import CacheUnavailable
@@ -114,6 +117,8 @@ class StatsRecorder:
         while not self._stop.wait(cacheops_settings.STATS_FLUSH_INTERVAL):
             try:
                 self.flush()
+                metrics.flush_latencies()
+                history.record_sample_if_due()
             # A daemon thread must outlive anything, including a half-configured cache during shutdown.
             except Exception:
                 continue
