@@ -31,24 +31,30 @@ def _codecs() -> dict[str, tuple[Callable[[bytes], bytes], Callable[[bytes], byt
     return codecs
 
 
-def _time_us(function: Callable[[bytes], bytes], data: bytes, repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        began = time.perf_counter_ns()
-        function(data)
-        samples.append((time.perf_counter_ns() - began) / 1000)
-    return round(summarise(samples)["median"], 1)
+def _time_us(function: Callable[[bytes], bytes], data: bytes) -> float:
+    began = time.perf_counter_ns()
+    function(data)
+    return (time.perf_counter_ns() - began) / 1000
 
 
 def run(payloads: dict[str, bytes], repeat: int = 300) -> dict:
     results: dict[str, dict] = {}
+    codecs = _codecs()
     for payload_name, data in payloads.items():
-        rows = {}
-        for codec_name, (compress, decompress) in _codecs().items():
-            packed = compress(data)
-            assert decompress(packed) == data
-            rows[codec_name] = {"bytes": len(packed), "ratio": round(len(data) / len(packed), 2),
-                                "compress_us": _time_us(compress, data, repeat),
-                                "decompress_us": _time_us(decompress, packed, repeat)}
+        packed = {name: compress(data) for name, (compress, _) in codecs.items()}
+        for name, (_, decompress) in codecs.items():
+            assert decompress(packed[name]) == data, name
+        timings: dict[str, dict[str, list[float]]] = {name: {"compress": [], "decompress": []} for name in codecs}
+        # Codec by codec within each repetition: the machine's slow spells touch them all alike.
+        for _ in range(repeat):
+            for name, (compress, decompress) in codecs.items():
+                timings[name]["compress"].append(_time_us(compress, data))
+                timings[name]["decompress"].append(_time_us(decompress, packed[name]))
+        rows = {
+            name: {"bytes": len(packed[name]), "ratio": round(len(data) / len(packed[name]), 2),
+                   "compress_us": round(summarise(timings[name]["compress"])["median"], 1),
+                   "decompress_us": round(summarise(timings[name]["decompress"])["median"], 1)}
+            for name in codecs
+        }
         results[payload_name] = {"raw_bytes": len(data), "codecs": rows}
     return results

@@ -90,7 +90,8 @@ def _python_load(url: str, seconds: int, connections: int) -> dict:
             "non_2xx": failures[0]}
 
 
-def run(environment: dict[str, str], *, rounds: int = 5, seconds: int = 4, connections: int = 8) -> dict:
+def run(environment: dict[str, str], *, rounds: int = 12, seconds: int = 2, connections: int = 8,
+        miss_rounds: int = 3) -> dict:
     load = _wrk if shutil.which("wrk") else _python_load
     process, base = start_gunicorn(environment)
     try:
@@ -98,10 +99,13 @@ def run(environment: dict[str, str], *, rounds: int = 5, seconds: int = 4, conne
         for path in paths.values():
             urllib.request.urlopen(urllib.request.Request(base + path, headers={"Accept": "application/json"})).read()
         results: dict[str, list[dict]] = {name: [] for name in paths}
-        names = list(paths)
+        names = list(VARIANTS)
         for round_number in range(rounds):
+            # Short runs, rotated: the machine's slow spells spread over every variant.
             for name in names[round_number % len(names):] + names[: round_number % len(names)]:
                 results[name].append(load(base + paths[name], seconds, connections))
+            if round_number < miss_rounds:
+                results[MISS[0]].append(load(base + MISS[1], seconds, connections))
     finally:
         process.terminate()
         process.wait(30)

@@ -34,6 +34,22 @@ def _compression_table(section: dict) -> list[str]:
     return lines
 
 
+OURS, DRF_EXTENSIONS, CACHE_PAGE = "ours (cache_response)", "drf-extensions cache_response", "django cache_page"
+DRF_FLOOR = "DRF floor (the same in an APIView)"
+
+
+def _verdict(results: dict) -> list[str]:
+    """Our hit against each peer in this run: latency and throughput, and the distance to DRF's own floor."""
+    latency, http = results["latency"]["variants"], results["http"]["variants"]
+    lines = ["| our hit against | median latency | requests/s |", "| --- | ---: | ---: |"]
+    for peer in (DRF_EXTENSIONS, CACHE_PAGE, DRF_FLOOR):
+        faster = 1 - latency[OURS]["median"] / latency[peer]["median"]
+        more = http[OURS]["requests_per_second"] / http[peer]["requests_per_second"] - 1
+        lines.append(f"| {peer} | {abs(faster):.0%} {'lower' if faster >= 0 else 'HIGHER'} | "
+                     f"{abs(more):.0%} {'more' if more >= 0 else 'FEWER'} |")
+    return lines
+
+
 def render(results: dict) -> str:
     inv = results["invalidation"]
     stampede = results["stampede"]
@@ -53,6 +69,14 @@ def render(results: dict) -> str:
         f"{results['http']['seconds_per_run']} s)",
         "",
         *_http_table(results["http"]),
+        "",
+        "## Our hit against the others (same run)",
+        "",
+        *_verdict(results),
+        "",
+        "The DRF floor is the floor view behind `APIView.dispatch` (authentication, permissions, content "
+        "negotiation, response finalisation): every DRF hit pays it, so the distance from it is what the "
+        "cache decorator itself costs.",
         "",
         "## Stampede",
         "",

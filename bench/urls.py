@@ -5,6 +5,7 @@ from bench import views
 
 urlpatterns = [
     path("bench/floor", views.floor),
+    path("bench/drf-floor", views.DrfFloor.as_view()),
     path("bench/ours", views.Ours.as_view()),
     path("bench/drf-extensions", views.DrfExtensions.as_view()),
     path("bench/cache-page", cache_page(300)(views.Plain.as_view())),

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
@@ -98,7 +99,7 @@ class CacheAdmin(admin.ModelAdmin):
         except CacheUnavailable:
             messages.error(request, "Redis is unreachable: nothing was invalidated.")
         else:
-            messages.success(request, f"Invalidated {target}: {deleted} keys deleted.")
+            messages.success(request, f"Invalidated {target}: {deleted} key{pluralize(deleted)} deleted.")
         return HttpResponseRedirect(reverse("admin:cacheops_cache_changelist"))
 
 

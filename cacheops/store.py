@@ -19,6 +19,7 @@ from redis.lock import Lock
 from cacheops.backends import UNREADABLE, get_raw_client, get_response_cache
 from cacheops.entries import Entry, decode_entry, encode_entry
 from cacheops.exceptions import CacheUnavailable
+from cacheops.reader import get_entry_reader
 from cacheops.resilience import call_redis
 
 logger = logging.getLogger("cacheops")
@@ -31,17 +32,12 @@ def generation_key(type_name: str) -> str:
 
 def read_entry(type_name: str, key: str) -> tuple[int, Entry | None]:
     """Return the type's current generation and the entry under `key` (None: absent or unreadable)."""
-    cache = get_response_cache()
-    client = get_raw_client(cache)
-    generation_physical = _physical_generation_key(cache, type_name)
-    entry_physical = cache.make_key(key)
-    raw_generation, raw_entry = call_redis(
-        lambda: client.execute_command("MGET", generation_physical, entry_physical), "read a cached response"
-    )
+    reader = get_entry_reader()
+    raw_generation, raw_entry = call_redis(lambda: reader.read(type_name, key), "read a cached response")
     generation = _parse_generation(raw_generation, type_name)
     if raw_entry is None:
         return generation, None
-    value = cache.client.decode(raw_entry)
+    value = reader.decode(raw_entry)
     return generation, None if value is UNREADABLE else decode_entry(value)
 
 
@@ -56,16 +52,6 @@ def _parse_generation(raw: bytes | None, type_name: str) -> int:
         logger.error("[CACHE ERROR] the generation counter %s holds %r, not an integer: %s responses are "
                      "served uncached until it is deleted", generation_key(type_name), raw[:40], type_name)
         raise CacheUnavailable(f"read a cached response: corrupted generation counter of {type_name}") from None
-
-
-def _physical_generation_key(cache: object, type_name: str) -> str:
-    # Memoised per cache object: override_settings(CACHES=...) makes a new one, with its own keys.
-    memo = getattr(cache, "_cacheops_generation_keys", None)
-    if memo is None:
-        memo = cache._cacheops_generation_keys = {}
-    if type_name not in memo:
-        memo[type_name] = str(cache.make_key(generation_key(type_name)))
-    return memo[type_name]
 
 
 def write_entry(key: str, entry: Entry, timeout: int) -> None:
