@@ -1,7 +1,7 @@
 """
 In-process latency: each variant through Django's WSGI handler (the whole middleware and
-DRF stack, no network), interleaved request by request so that machine noise hits every
-variant alike.
+DRF stack, no network), in short blocks interleaved so that machine noise hits every variant
+alike.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def make_caller(handler: WSGIHandler, path: str) -> Callable[[], tuple[str, dict
     return call
 
 
-def run(rounds: int = 7, per_round: int = 400, miss_per_round: int = 5) -> dict:
+def run(rounds: int = 7, per_round: int = 400, miss_per_round: int = 5, block_size: int = 25) -> dict:
     handler = WSGIHandler()
     callers = {name: make_caller(handler, path) for name, path in VARIANTS.items()}
     for name, call in callers.items():  # prime the caches, check each answers 200 from its cache
@@ -63,17 +63,20 @@ def run(rounds: int = 7, per_round: int = 400, miss_per_round: int = 5) -> dict:
     gc.freeze()
     samples: dict[str, list[float]] = {name: [] for name in [*callers, MISS[0]]}
     miss_call = make_caller(handler, MISS[1])
-    forward = list(callers.items())
-    backward = forward[::-1]
+    names = list(callers)
     clock = time.perf_counter_ns
     for _ in range(rounds):
-        # Request by request, in alternating order: a burst of noise on the shared machine lands
-        # on every variant alike instead of on whichever one a block-wise loop was running.
-        for index in range(per_round):
-            for name, call in forward if index % 2 else backward:
-                began = clock()
-                call()
-                samples[name].append((clock() - began) / 1000)
+        # Short blocks in rotating order: a slow spell of the shared machine lands on every variant
+        # alike, while each block runs one code path warm (request-by-request alternation would
+        # bill each variant for the caches its predecessor evicted).
+        for block in range(per_round // block_size):
+            shift = block % len(names)
+            for name in names[shift:] + names[:shift]:
+                call = callers[name]
+                for _ in range(block_size):
+                    began = clock()
+                    call()
+                    samples[name].append((clock() - began) / 1000)
         for _ in range(miss_per_round):
             began = clock()
             status, _ = miss_call()

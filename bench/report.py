@@ -76,7 +76,8 @@ def render(results: dict) -> str:
         "",
         "The DRF floor is the floor view behind `APIView.dispatch` (authentication, permissions, content "
         "negotiation, response finalisation): every DRF hit pays it, so the distance from it is what the "
-        "cache decorator itself costs.",
+        "cache decorator itself costs. Our hit can come in at or under it: both floors use redis-py's "
+        "`execute_command`, our hit a per-thread connection and a pre-packed MGET (cacheops/reader.py).",
         "",
         "## Stampede",
         "",
