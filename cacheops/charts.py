@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from itertools import pairwise
 from typing import Any
 
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from cacheops.history import Sample
@@ -51,7 +52,7 @@ class LineChart:
 class TypeBar:
     name: str
     y: float
-    segments: list[tuple[str, float, float, int]]  # outcome, x, width, count
+    segments: list[tuple[str, float, float, str]]  # outcome, x, width, "3 hits"
     label: str
 
 
@@ -104,7 +105,7 @@ def make_hit_rate_chart(samples: Sequence[Sample]) -> LineChart | None:
         x = x_of(interval.ts)
         height = round(plot_h * interval.requests / busiest, 1)
         chart.bars.append((round(x - step * 0.8, 1), round(_TOP + plot_h - height, 1), round(step * 0.8, 1), height,
-                           f"{_clock(interval.ts)}: {interval.requests} requests"))
+                           f"{_clock(interval.ts)}: {interval.requests} request{pluralize(interval.requests)}"))
         if interval.hit_rate is None:
             chart.lines.extend([" ".join(run)] if len(run) > 1 else [])
             run = []
@@ -125,6 +126,14 @@ def _clock(ts: int) -> str:
     return timezone.localtime(datetime.fromtimestamp(ts, tz=UTC)).strftime("%H:%M")
 
 
+_SINGULAR = {"hits": "hit", "misses": "miss", "errors": "error"}
+
+
+def _count(count: int, outcome: str) -> str:
+    """`1 miss`, `3 misses`, `2 stale`."""
+    return f"{count} {_SINGULAR.get(outcome, outcome) if count == 1 else outcome}"
+
+
 def make_type_bars(stats: dict[str, Any]) -> TypeBarChart:
     """One stacked bar per cache type: its full length is that type's requests."""
     bars, bar_w = [], TYPE_BAR_WIDTH
@@ -134,8 +143,8 @@ def make_type_bars(stats: dict[str, Any]) -> TypeBarChart:
         for outcome in OUTCOMES:
             share = bar_w * counts[outcome] / total if total else 0.0
             if share:
-                segments.append((outcome, round(x, 1), round(share, 1), counts[outcome]))
+                segments.append((outcome, round(x, 1), round(share, 1), _count(counts[outcome], outcome)))
             x += share
-        label = f"{counts['hit_rate']} % hit rate, {total} requests" if total else "no requests"
+        label = f"{counts['hit_rate']} % hit rate, {total} request{pluralize(total)}" if total else "no requests"
         bars.append(TypeBar(name, index * TYPE_ROW, segments, label))
     return TypeBarChart(height=len(bars) * TYPE_ROW, bars=bars)
