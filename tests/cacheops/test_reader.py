@@ -7,6 +7,7 @@ import os
 import signal
 import threading
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -132,3 +133,16 @@ def test_the_packed_command_is_what_redis_py_would_send(cache):
     expected = redis.connection.Connection().pack_command(
         "MGET", reader.generation_key("search"), reader.physical_key(key))
     assert reader._pack("search", key) == [b"".join(expected)]
+
+
+def test_reads_the_database_the_cache_location_names(cache):
+    location = urlsplit(settings.CACHES["default"]["LOCATION"])._replace(path="/7").geturl()
+    with override_settings(CACHES={"default": {**settings.CACHES["default"], "LOCATION": location}}):
+        reader = get_entry_reader()
+        other_database = redis.Redis.from_url(location)
+        other_database.set(reader.physical_key(KEY), b"database 7")
+        try:
+            assert reader.read("dashboard", KEY) == [None, b"database 7"]
+        finally:
+            other_database.delete(reader.physical_key(KEY))
+    assert get_entry_reader().read("dashboard", KEY)[1] != b"database 7"
