@@ -20,6 +20,11 @@ _FORBIDDEN_PATTERN_CHARS = re.compile(r"[\[\]\\\s\x00-\x1f\x7f]")
 _WILDCARDS = re.compile(r"[*?]")
 
 
+def generation_key(type_name: str) -> str:
+    """The logical key of a type's generation counter: outside `cache:`, so no pattern reaches it."""
+    return f"cacheops:generation:{type_name}"
+
+
 # Memoised: the same few thousand query strings and key parts recur on every hit, and parsing
 # and hashing them is most of the Python time a hit spends.
 @functools.lru_cache(maxsize=4096)

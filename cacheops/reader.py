@@ -21,6 +21,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from cacheops.backends import get_raw_client, get_response_cache
+from cacheops.keys import generation_key
 
 
 class EntryReader:
@@ -54,7 +55,7 @@ class EntryReader:
     def generation_key(self, type_name: str) -> str:
         physical = self.generation_keys.get(type_name)
         if physical is None:
-            physical = self.generation_keys[type_name] = self.physical_key(f"cacheops:generation:{type_name}")
+            physical = self.generation_keys[type_name] = self.physical_key(generation_key(type_name))
         return physical
 
     def read(self, type_name: str, key: str) -> list[bytes | None]:

@@ -19,15 +19,11 @@ from redis.lock import Lock
 from cacheops.backends import UNREADABLE, get_raw_client, get_response_cache
 from cacheops.entries import Entry, decode_entry, encode_entry
 from cacheops.exceptions import CacheUnavailable
+from cacheops.keys import generation_key
 from cacheops.reader import get_entry_reader
 from cacheops.resilience import call_redis
 
 logger = logging.getLogger("cacheops")
-
-
-def generation_key(type_name: str) -> str:
-    """The logical key of a type's generation counter."""
-    return f"cacheops:generation:{type_name}"
 
 
 def read_entry(type_name: str, key: str) -> tuple[int, Entry | None]:
