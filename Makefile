@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt requirements-dev.txt 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: run test test-slow test-e2e chromium lint bench clean
+.PHONY: run test test-at test-slow test-e2e chromium lint bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,13 @@ run: $(STAMP)
 
 test: $(STAMP)
 	DEBUG=$${DEBUG-1} $(PY) -m pytest -m "not slow and not e2e"
+
+# The whole suite with every Python process's wall clock at WALL_CLOCK (HH:MM UTC, today):
+# `make test-at WALL_CLOCK=00:05`. Only the wall clock moves; see tests/wallclock/sitecustomize.py.
+test-at: $(STAMP)
+	@test -n "$(WALL_CLOCK)" || { echo "usage: make test-at WALL_CLOCK=HH:MM"; exit 2; }
+	DEBUG=$${DEBUG-1} WALL_CLOCK=$(WALL_CLOCK) PYTHONPATH=$(CURDIR)/tests/wallclock$${PYTHONPATH:+:$$PYTHONPATH} \
+		$(PY) -m pytest -m "not slow and not e2e" -W ignore::pytest.PytestAssertRewriteWarning
 
 test-slow: $(STAMP)
 	DEBUG=$${DEBUG-1} $(PY) -m pytest -m slow

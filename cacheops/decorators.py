@@ -45,6 +45,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase, HttpResponseNotModified
 from django.utils.http import parse_etags
+from redis.lock import Lock
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -54,6 +55,7 @@ from cacheops.entries import Entry, make_entry
 from cacheops.exceptions import CacheUnavailable
 from cacheops.keys import make_cache_key, make_canonical_query, make_digest, validate_custom_key
 from cacheops.refresh import submit_refresh
+from logdash.clock import clock
 
 logger = logging.getLogger("cacheops")
 KeyFunc = Callable[[Any], str]
@@ -132,7 +134,7 @@ class CachePolicy:
         except CacheUnavailable:
             return self._run_uncached(request, key, view, args, kwargs)
         if entry is not None and entry.generation == generation:
-            age = time.time() - entry.created_at
+            age = clock.time() - entry.created_at
             if age < entry.fresh_for:
                 stats.record_field(self.fields[stats.HIT])
                 response = self._answer(request, entry, "HIT", key, age)
@@ -193,30 +195,50 @@ class CachePolicy:
             holder = store.try_acquire(lock)
         except CacheUnavailable:
             return self._run_uncached(request, key, view, args, kwargs)
-        if not holder:
-            filled = self._wait_for_fill(key, generation)
+        if holder:
+            # Another fill may have stored its entry and released the lock between our read and our
+            # acquire: then there is nothing left to compute.
+            filled = self._filled_entry_or_none(key, generation)
             if filled is not None:
-                stats.record_field(self.fields[stats.HIT])
-                return self._answer(request, filled, "HIT", key, time.time() - filled.created_at)
-            # The holder is slow or died: compute rather than keep the client waiting.
+                store.release(lock, key)
+        else:
+            filled = self._wait_for_fill(key, generation, lock)
+        if filled is not None:
+            stats.record_field(self.fields[stats.HIT])
+            return self._answer(request, filled, "HIT", key, clock.time() - filled.created_at)
+        # The holder finished without storing (an uncacheable answer), is slow, or died: compute.
         try:
             return self._compute(request, key, generation, stale, view, args, kwargs)
         finally:
             if holder:
-                store.release(lock)
+                store.release(lock, key)
 
-    def _wait_for_fill(self, key: str, generation: int) -> Entry | None:
+    def _wait_for_fill(self, key: str, generation: int, lock: Lock) -> Entry | None:
+        """Poll for the holder's entry; give up as soon as the holder is done, or after FILL_LOCK_WAIT."""
         deadline = time.monotonic() + cacheops_settings.FILL_LOCK_WAIT
         while time.monotonic() < deadline:
             time.sleep(cacheops_settings.FILL_LOCK_POLL)
             try:
-                current, entry = store.read_entry(self.type_name, key)
+                entry = self._filled_entry(key, generation)
+                if entry is not None:
+                    return entry
+                if not store.is_held(lock):
+                    # Released after its entry was stored: read once more, or the holder stored nothing.
+                    return self._filled_entry(key, generation)
             except CacheUnavailable:
                 return None
-            if entry is not None and entry.generation == current >= generation and (
-                time.time() < entry.expires_at
-            ):
-                return entry
+        return None
+
+    def _filled_entry_or_none(self, key: str, generation: int) -> Entry | None:
+        try:
+            return self._filled_entry(key, generation)
+        except CacheUnavailable:
+            return None
+
+    def _filled_entry(self, key: str, generation: int) -> Entry | None:
+        current, entry = store.read_entry(self.type_name, key)
+        if entry is not None and entry.generation == current >= generation and clock.time() < entry.expires_at:
+            return entry
         return None
 
     def _compute(self, request: Any, key: str, generation: int, stale: Entry | None,
@@ -242,7 +264,7 @@ class CachePolicy:
     def _stale_if_error(self, request: Any, key: str, stale: Entry | None, error: object) -> HttpResponseBase | None:
         if stale is None:
             return None
-        age = time.time() - stale.created_at
+        age = clock.time() - stale.created_at
         if age >= stale.fresh_for + cacheops_settings.STALE_IF_ERROR[self.type_name]:
             return None
         logger.warning("[CACHE] %s failed (%s): answering with the entry of %d s ago", key, error, age)
@@ -258,6 +280,9 @@ class CachePolicy:
                 return  # another request is refreshing it
         except CacheUnavailable:
             return
+        if self._filled_entry_or_none(key, generation) is not None:
+            store.release(lock, key)  # a refresh ended between our read and our acquire
+            return
 
         def refresh_entry() -> None:
             try:
@@ -265,9 +290,12 @@ class CachePolicy:
                 if _is_storable(response):
                     self._store(request, key, response, generation)
             finally:
-                store.release(lock)
+                store.release(lock, key)  # from the refresh thread: the lock's token is not thread-local
 
-        submit_refresh(refresh_entry)
+        try:
+            submit_refresh(refresh_entry)
+        except RuntimeError:  # the pool is shutting down (interpreter exit): nobody will refresh
+            store.release(lock, key)
 
     def _run_uncached(self, request: Any, key: str, view: Callable[..., HttpResponseBase], args: tuple,
                       kwargs: dict) -> HttpResponseBase:

@@ -21,10 +21,11 @@ import functools
 import hashlib
 import json
 import struct
-import time
 from dataclasses import dataclass
 
 from django.http import HttpResponse, HttpResponseBase
+
+from logdash.clock import clock
 
 VERSION = 2
 _HEAD = struct.Struct(">BdIqHI")
@@ -82,7 +83,7 @@ def make_entry(response: HttpResponseBase, body: bytes, *, fresh_for: int, gener
     headers = [(name, value) for name, value in response.items() if name.lower() not in _NOT_STORED]
     if etag and not response.has_header("ETag"):
         headers.append(("ETag", make_etag(body)))
-    return Entry(response.status_code, headers, body, time.time(), fresh_for, generation)
+    return Entry(response.status_code, headers, body, clock.time(), fresh_for, generation)
 
 
 def encode_entry(entry: Entry) -> bytes:

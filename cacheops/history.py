@@ -13,13 +13,13 @@ draws the differences between consecutive samples.
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 
 from cacheops.backends import get_raw_client, get_response_cache
 from cacheops.conf import cacheops_settings
 from cacheops.exceptions import CacheUnavailable
 from cacheops.resilience import breaker, call_redis, redis_errors
+from logdash.clock import clock
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ def record_sample_if_due(now: float | None = None) -> bool:
     flush, it stays outside the breaker's accounting and skips Redis while the breaker is open.
     """
     interval = cacheops_settings.STATS_SAMPLE_INTERVAL
-    slot = int((time.time() if now is None else now) // interval)
+    slot = int((clock.time() if now is None else now) // interval)
     if breaker.state != breaker.CLOSED:
         return False
     try:

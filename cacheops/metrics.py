@@ -9,6 +9,8 @@ What is exposed, and where each figure comes from:
   STATS_FLUSH_INTERVAL; it is absent while Redis is unreachable (`cacheops_stats_available` 0),
   rather than dropping to one process's figures and looking like a counter reset.
   Because every machine reports the same cluster-wide totals, aggregate it with max(), not sum().
+- `cacheops_fill_lock_release_failures_total`: fill locks whose release failed, from the same
+  shared stats; anything but a flat line means waiters sat out FILL_LOCK_WAIT for nothing.
 - `cacheops_response_seconds{type, outcome}` (outcome hit|miss|stale): time spent inside
   `cache_response`. A multiprocess `Histogram.observe()` costs 2-3.5 us (two locked mmap writes),
   as much as the rest of our Python on a hit, so the decorator only adds to in-process bucket
@@ -176,3 +178,8 @@ class CacheStatsCollector(Collector):
             for outcome, label in OUTCOME_LABELS.items():
                 requests.add_metric([type_name, label], counts[outcome])
         yield requests
+        yield CounterMetricFamily(
+            "cacheops_fill_lock_release_failures",
+            "Fill locks whose release failed (expired, Redis unreachable, or a bug), summed over every process.",
+            value=stats["fill_lock_release_failures"],
+        )

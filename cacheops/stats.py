@@ -32,6 +32,9 @@ logger = logging.getLogger("cacheops")
 
 HIT, MISS, ERROR, STALE = "hits", "misses", "errors", "stale"
 OUTCOMES = (HIT, MISS, ERROR, STALE)
+# Not a request outcome: fill locks whose release failed (each one can make waiters of its key
+# sit out FILL_LOCK_WAIT for a fill that already ended, so it is worth an operator's eye).
+FILL_LOCK_RELEASE_FAILURES = "fill_lock:release_failures"
 
 
 def make_field(cache_type: str, outcome: str) -> str:
@@ -187,6 +190,7 @@ def get_cache_stats() -> dict[str, Any]:
         "by_type": by_type,
         "scope": "all processes" if available else "this process only",
         "max_staleness_seconds": cacheops_settings.STATS_FLUSH_INTERVAL,
+        "fill_lock_release_failures": counts.get(FILL_LOCK_RELEASE_FAILURES, 0),
         "circuit_breaker": breaker.describe(),
     }
 

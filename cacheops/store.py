@@ -10,12 +10,12 @@ the next fill or expires with its TTL. Generation counters live outside the `cac
 
 from __future__ import annotations
 
-import contextlib
 import logging
 
-from redis.exceptions import LockError
+from redis.exceptions import LockNotOwnedError
 from redis.lock import Lock
 
+from cacheops import stats
 from cacheops.backends import UNREADABLE, get_raw_client, get_response_cache
 from cacheops.entries import Entry, decode_entry, encode_entry
 from cacheops.exceptions import CacheUnavailable
@@ -64,26 +64,54 @@ def bump_generation(type_name: str) -> int:
 
 
 def fill_lock(key: str, timeout: float) -> Lock:
-    """The lock that lets one request fill `key` while the others wait (redis-py's token lock)."""
+    """The lock that lets one request fill `key` while the others wait (redis-py's token lock).
+
+    Its token is kept on the lock object, not in thread-local storage (`thread_local=False`): a
+    stale-while-revalidate refresh takes the lock in the request thread and releases it in a
+    refresh thread. Each fill makes its own Lock object, so no two threads share a token by accident.
+    """
     cache = get_response_cache()
-    return Lock(get_raw_client(cache), cache.make_key(f"cacheops:lock:{key}"), timeout=timeout, blocking=False)
+    return Lock(get_raw_client(cache), cache.make_key(f"cacheops:lock:{key}"), timeout=timeout, blocking=False,
+                thread_local=False)
 
 
 def try_acquire(lock: Lock) -> bool:
     return bool(call_redis(lock.acquire, "take a fill lock"))
 
 
-def release(lock: Lock) -> None:
-    """Release a lock we hold; one that expired meanwhile (a very slow fill) is simply gone.
+def is_held(lock: Lock) -> bool:
+    """Whether anyone holds `lock` now; waiters stop waiting as soon as its holder is done."""
+    return bool(call_redis(lock.locked, "check a fill lock"))
 
-    redis-py releases with a Lua compare-and-delete on the token, so we never free a lock
-    another request took after ours expired.
+
+def release(lock: Lock, key: str) -> bool:
+    """Release a lock we hold; return False, log and count it when that fails.
+
+    redis-py releases with a Lua compare-and-delete on the token, so we never free a lock another
+    request took after ours expired. A release can fail because the fill outlived
+    FILL_LOCK_TIMEOUT (the lock expired), because Redis is unreachable (the lock then expires on
+    its own), or through a bug; none of them is the request's problem, but a lock left behind
+    makes the next fills of that key wait for nothing, so each one is logged with the key and counted
+    (`fill_lock_release_failures` in the stats, /metrics and the admin's Cache page).
     """
-
-    def release_if_ours() -> None:
-        with contextlib.suppress(LockError):
+    def release_if_ours() -> bool:
+        # Not a Redis failure (the breaker must not count it): the lock expired, maybe taken since.
+        try:
             lock.release()
+        except LockNotOwnedError:
+            return False
+        return True
 
-    # On a Redis failure the lock expires on its own after FILL_LOCK_TIMEOUT.
-    with contextlib.suppress(CacheUnavailable):
-        call_redis(release_if_ours, "release a fill lock")
+    try:
+        if call_redis(release_if_ours, "release a fill lock"):
+            return True
+        logger.warning("[CACHE] the fill lock of %s expired before its fill ended (FILL_LOCK_TIMEOUT is %s s)",
+                       key, lock.timeout)
+    except CacheUnavailable as exc:
+        logger.warning("[CACHE ERROR] could not release the fill lock of %s (%s); it expires in at most %s s",
+                       key, exc, lock.timeout)
+    except Exception:
+        logger.exception("[CACHE ERROR] could not release the fill lock of %s; it expires in at most %s s",
+                         key, lock.timeout)
+    stats.record_field(stats.FILL_LOCK_RELEASE_FAILURES)
+    return False

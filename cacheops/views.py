@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
@@ -34,6 +33,7 @@ from cacheops.openapi import (
     PatternRequestSerializer,
 )
 from cacheops.stats import get_cache_health, get_cache_stats
+from logdash.clock import clock
 
 
 class CacheServiceUnavailable(APIException):
@@ -63,7 +63,7 @@ class CacheStatsView(CacheAdminView):
             "status": "success",
             "cache_stats": stats,
             "health": get_cache_health(stats),
-            "timestamp": timezone.now().isoformat(),
+            "timestamp": clock.now().isoformat(),
         })
 
 

@@ -1,5 +1,5 @@
 """
-A demo data set made by our own code: JSON log lines over the last 30 days.
+A demo data set made by our own code: JSON log lines over the last 30 days, today included.
 
 Several sources, products and levels, denser towards today, so that every KPI, the 7-day
 histogram and the trends have something to show on a fresh `make run`.
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta, tzinfo
 
 DEMO_PRODUCTS = (
     ("Storefront", "storefront", "The customer-facing web shop.", "web"),
@@ -52,19 +52,33 @@ class _Filler(dict):
                 "hex": f"{rng.getrandbits(48):012x}"}[key]
 
 
-def generate_demo_lines(count: int, *, now: datetime, days: int = 30, seed: int = 7) -> Iterator[str]:
-    """Yield `count` JSON log lines between `days` ago and `now`, oldest first."""
+def generate_demo_lines(count: int, *, now: datetime, days: int = 30, seed: int = 7,
+                        tz: tzinfo = UTC) -> Iterator[str]:
+    """Yield `count` JSON log lines over the last `days` calendar days in `tz`, today included, oldest first.
+
+    Each line draws a day (denser towards today) and then a moment within it; today's moments
+    fall between its midnight and `now`. So today always holds the largest day's share, at any
+    hour: someone who opens the demo at 00:05 sees a busy first five minutes in "logs today",
+    not an empty day, and the histogram's earlier days are whole days.
+    """
     rng = random.Random(seed)
     levels, weights = zip(*_LEVELS, strict=True)
-    offsets = sorted(days * 86400 * (1 - rng.random() ** 0.6) for _ in range(count))
-    for offset in reversed(offsets):
+    local_now = now.astimezone(tz)
+    midnight = datetime.combine(local_now.date(), time(), tzinfo=tz)
+    moments = []
+    for _ in range(count):
+        day = min(days - 1, int(days * (1 - rng.random() ** 0.6)))
+        start = midnight - timedelta(days=day) if day else midnight
+        span = (local_now - start).total_seconds() if day == 0 else 86400.0
+        moments.append(start + timedelta(seconds=rng.random() * span))
+    for moment in sorted(moments):
         source = rng.choice(list(_SOURCES))
         templates = _SOURCES[source]
         level = rng.choices(levels, weights)[0]
         if level not in templates:
             level = "INFO" if "INFO" in templates else next(iter(templates))
         yield json.dumps({
-            "timestamp": (now - timedelta(seconds=offset)).isoformat(timespec="milliseconds"),
+            "timestamp": moment.astimezone(UTC).isoformat(timespec="milliseconds"),
             "level": level,
             "logger": source,
             "host": f"{source}-{rng.randint(1, 3)}",

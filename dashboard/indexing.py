@@ -17,7 +17,6 @@ from time import perf_counter
 from typing import BinaryIO
 
 from django.db import transaction
-from django.utils import timezone
 
 from dashboard import client, metrics
 from dashboard.conf import dashboard_settings
@@ -25,6 +24,7 @@ from dashboard.ingest import InvalidLogFile, ParsedLine, open_log_text, parse_li
 from dashboard.models import Upload
 from dashboard.patterns import mask_message
 from dashboard.queries import upload_lines_query
+from logdash.clock import clock
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def _documents(lines: Iterable[ParsedLine], upload: Upload, tally: _Tally,
                progress: Callable[[int], None] | None) -> Iterator[dict]:
     """Turn parsed lines into bulk actions, counting as they stream past."""
     product = upload.product.slug if upload.product_id else ""
-    fallback_time = (upload.created_at or timezone.now()).astimezone(UTC).isoformat()
+    fallback_time = (upload.created_at or clock.now()).astimezone(UTC).isoformat()
     for line in lines:
         tally.read += 1
         if not line.parsed:
@@ -87,7 +87,7 @@ def ingest_file(upload: Upload, fileobj: BinaryIO, *, progress: Callable[[int], 
             max_decompressed_bytes=dashboard_settings.UPLOAD_MAX_DECOMPRESSED_BYTES,
             max_line_bytes=dashboard_settings.MAX_LINE_BYTES,
         )
-        log_format, parsed = parse_lines(lines, now=timezone.now(), default_timezone=UTC)
+        log_format, parsed = parse_lines(lines, now=clock.now(), default_timezone=UTC)
         upload.detected_format = log_format.name
         indexed = client.bulk_index(_documents(parsed, upload, tally, progress),
                                     chunk_size=dashboard_settings.BULK_BATCH_SIZE)
@@ -100,7 +100,7 @@ def ingest_file(upload: Upload, fileobj: BinaryIO, *, progress: Callable[[int], 
         raise
     upload.status = Upload.Status.COMPLETE
     upload.lines_read, upload.lines_indexed, upload.lines_unparsed = tally.read, indexed, tally.unparsed
-    upload.completed_at = timezone.now()
+    upload.completed_at = clock.now()
     upload.save()
     transaction.on_commit(lambda: invalidate_after_upload(upload.owner_id))
     metrics.record_upload(lines_indexed=indexed, seconds=perf_counter() - started)
@@ -120,7 +120,7 @@ def _roll_back(upload: Upload, tally: _Tally, exc: Exception) -> None:
     upload.lines_read, upload.lines_unparsed = tally.read, tally.unparsed
     upload.lines_indexed = 0
     upload.error = str(exc)[:2000]
-    upload.completed_at = timezone.now()
+    upload.completed_at = clock.now()
     upload.save()
 
 

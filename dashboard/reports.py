@@ -11,11 +11,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.utils import timezone
 
 from dashboard import client, queries
 from dashboard.models import Upload
 from dashboard.serializers import encode_cursor
+from logdash.clock import clock
 
 
 def _time_zone() -> tuple[ZoneInfo, str]:
@@ -49,7 +49,7 @@ def _per_day(histogram: Any) -> list[dict[str, Any]]:
 def get_dashboard(*, owner_id: int | None = None, now: datetime | None = None) -> dict[str, Any]:
     """The seven KPIs, over every log or over one user's uploads."""
     tz, tz_name = _time_zone()
-    now = now or timezone.now()
+    now = now or clock.now()
     response = client.execute(queries.dashboard_query(now=now, tz=tz, tz_name=tz_name, owner_id=owner_id))
     aggs = response.aggregations
     uploads = Upload.objects.filter(status=Upload.Status.COMPLETE)
@@ -87,7 +87,7 @@ def search_logs(criteria: queries.SearchCriteria) -> dict[str, Any]:
 def get_trends(days: int, *, now: datetime | None = None) -> dict[str, Any]:
     """Error rate per day, top error patterns, and volume per source and per product."""
     tz, tz_name = _time_zone()
-    now = now or timezone.now()
+    now = now or clock.now()
     response = client.execute(queries.trends_query(days=days, now=now, tz=tz, tz_name=tz_name))
     aggs = response.aggregations
     error_rate = []

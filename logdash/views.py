@@ -1,6 +1,5 @@
 """Project-level views: liveness, and the token login documented for the schema."""
 
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -10,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from logdash.clock import clock
 from logdash.health import get_health
 
 _SERVICE = inline_serializer("ServiceState", {"up": serializers.BooleanField(), "detail": serializers.CharField()})
@@ -40,7 +40,7 @@ class HealthView(APIView):
             "status": "ok" if not down else "degraded",
             "down": down,
             "services": services,
-            "timestamp": timezone.now().isoformat(),
+            "timestamp": clock.now().isoformat(),
         }
         return Response(body, status=503 if down else 200)
 

@@ -14,9 +14,11 @@ import json
 import os
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.cache import caches
 from django.test.utils import override_settings
@@ -26,6 +28,9 @@ from logdash.services import RunningService, ServiceError, find_or_start_redis, 
 
 LOGHUB_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "loghub"
 TEST_KEY_PREFIX = f"logdash-test-{os.getpid()}"
+# The instant tests that reason about days, hours or TTLs pin the product clock to: a Tuesday
+# noon, far from midnight in every zone the suite uses, so "today" never depends on when CI runs.
+PINNED_NOW = datetime(2026, 3, 10, 12, 0, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")
@@ -74,6 +79,23 @@ def _clean_cache(_services: None) -> Iterator[None]:
     keys = list(connection.scan_iter(match=f"{TEST_KEY_PREFIX}:*", count=1000))
     if keys:
         connection.unlink(*keys)
+
+
+@pytest.fixture
+def clock() -> Iterator[time_machine.Traveller]:
+    """The product clock (`logdash.clock`, and every `time.time()`) stopped at PINNED_NOW.
+
+    `clock.shift(seconds)` moves it, in every thread; monotonic time (timeouts, lock waits) is untouched.
+    """
+    with time_machine.travel(PINNED_NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def ticking_clock() -> Iterator[time_machine.Traveller]:
+    """The product clock started at PINNED_NOW and running, for tests whose code needs time to pass."""
+    with time_machine.travel(PINNED_NOW, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture

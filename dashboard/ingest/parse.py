@@ -10,6 +10,7 @@ from dashboard.ingest.detect import detect_format
 from dashboard.ingest.formats import LogFormat
 from dashboard.ingest.levels import UNKNOWN
 from dashboard.ingest.records import ParseContext, ParsedLine
+from logdash.clock import clock
 
 
 def parse_lines(
@@ -37,7 +38,7 @@ def parse_lines(
             if len(sample) >= sample_size:
                 break
     log_format = detect_format(sample)
-    context = ParseContext(now or datetime.now(UTC), default_timezone)
+    context = ParseContext(now or clock.now(), default_timezone)
     return log_format, _parse(log_format, chain(buffered, iterator), context)
 
 

@@ -22,10 +22,16 @@ class Backend:
     computations = 0
     delay = 0.0
     failing = False
+    gate: threading.Event | None = None  # when set to an Event, computations wait for it
+    uncacheable = False  # answer with Cache-Control: no-store
+    started = 0  # computations begun
 
     @classmethod
     def reset(cls) -> None:
-        cls.computations, cls.delay, cls.failing = 0, 0.0, False
+        if cls.gate is not None:
+            cls.gate.set()  # never leave a refresh thread blocked behind a test
+        cls.computations, cls.delay, cls.failing, cls.gate = 0, 0.0, False, None
+        cls.uncacheable, cls.started = False, 0
 
 
 class BackendDown(APIException):
@@ -42,11 +48,16 @@ class SlowView(APIView):
     def get(self, request):
         if Backend.failing:
             raise BackendDown()
+        with Backend.lock:
+            Backend.started += 1
         time.sleep(Backend.delay)
+        if Backend.gate is not None:
+            Backend.gate.wait(10)
         with Backend.lock:
             Backend.computations += 1
             number = Backend.computations
-        return Response({"computation": number})
+        headers = {"Cache-Control": "no-store"} if Backend.uncacheable else None
+        return Response({"computation": number}, headers=headers)
 
 
 urlpatterns = [path("slow", SlowView.as_view())]

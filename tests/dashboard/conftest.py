@@ -8,11 +8,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from dashboard.indexing import ingest_file, start_upload
 from dashboard.models import Product, Upload
+from logdash.clock import clock
 
 
 @pytest.fixture
@@ -72,8 +72,9 @@ def ingest(search_engine, db, django_capture_on_commit_callbacks) -> Callable[..
 
 
 @pytest.fixture
-def now() -> datetime:
-    return timezone.now()
+def now(ticking_clock) -> datetime:
+    """The instant the product clock is pinned at (noon UTC, running): fixtures place lines relative to it."""
+    return clock.now()
 
 
 def ago(now: datetime, **delta: float) -> str:

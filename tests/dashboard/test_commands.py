@@ -2,8 +2,11 @@
 
 import gzip
 import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 
 from dashboard import client as search_client
@@ -46,14 +49,23 @@ def test_ingest_logs_reports_a_bad_file_and_fails(search_engine, tmp_path):
     assert Upload.objects.get().status == Upload.Status.FAILED
 
 
-def test_load_demo_logs_makes_a_dashboard_worth_looking_at(search_engine, api, django_user_model):
+@pytest.mark.parametrize("local_time", ["00:05", "12:00", "23:58"])
+@pytest.mark.parametrize("time_zone", ["UTC", "Pacific/Auckland"])
+def test_load_demo_logs_makes_a_dashboard_worth_looking_at(search_engine, api, django_user_model, settings,
+                                                            local_time, time_zone):
+    """Whenever someone opens the demo, "today" holds a day's share of the lines, not an empty day."""
+    settings.TIME_ZONE = time_zone
+    hour, minute = map(int, local_time.split(":"))
+    opened_at = datetime(2026, 3, 10, hour, minute, tzinfo=ZoneInfo(time_zone))
     django_user_model.objects.create_superuser("admin", "a@localhost", "pw")
-    call_command("load_demo_logs", lines=900, stdout=io.StringIO())
+    with time_machine.travel(opened_at, tick=False):
+        call_command("load_demo_logs", lines=900, stdout=io.StringIO())
+        body = api.get("/api/dashboard").json()
     assert Product.objects.count() == 3
-    body = api.get("/api/dashboard").json()
     assert body["total_logs"] == 900
     assert body["files_uploaded"] == 3
-    assert body["logs_today"] > 0
+    assert body["logs_today"] >= 900 * 0.03  # the densest day: about 5 % of 30 days' lines
+    assert body["logs_per_day"][-1] == {"date": opened_at.date().isoformat(), "count": body["logs_today"]}
     assert body["error_logs"] > 0
     assert set(body["logs_by_level"]) >= {"INFO", "WARNING", "ERROR"}
     assert sum(day["count"] for day in body["logs_per_day"]) > 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -103,8 +103,9 @@ class TestYearInference:
         with pytest.raises(ValueError, match="day is out of range"):
             ParseContext(datetime(2026, 1, 2, tzinfo=UTC), UTC).year_for(4, 31)
 
-    def test_now_defaults_to_the_current_time(self):
-        _, lines = parse_lines(["Jan  1 00:00:00 host cron[1]: x"])
-        moment = next(lines).timestamp
-        assert moment <= datetime.now(UTC) + timedelta(days=1)
-        assert moment > datetime.now(UTC) - timedelta(days=366)
+    def test_now_defaults_to_the_product_clock(self, clock):
+        _, lines = parse_lines(["Jan  1 00:00:00 host cron[1]: x", "Dec 31 23:00:00 host cron[1]: x"])
+        assert [line.timestamp.year for line in lines] == [2026, 2025]  # the clock says 2026-03-10
+        clock.move_to(datetime(2027, 1, 1, 0, 5, tzinfo=UTC))
+        _, lines = parse_lines(["Dec 31 23:00:00 host cron[1]: x"])
+        assert next(lines).timestamp == datetime(2026, 12, 31, 23, 0, tzinfo=UTC)

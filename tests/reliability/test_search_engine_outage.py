@@ -68,7 +68,7 @@ def assert_unavailable(response) -> None:
     assert "Connection" not in response.json()["detail"]  # never the driver's text
 
 
-def test_a_dead_engine(reader, doomed_engine):
+def test_a_dead_engine(reader, doomed_engine, ticking_clock):
     dashboard = reader.get("/api/dashboard")
     search = reader.get("/api/search", {"q": "quota"})
     assert (dashboard["X-Cache"], search["X-Cache"]) == ("MISS", "MISS")
@@ -78,7 +78,7 @@ def test_a_dead_engine(reader, doomed_engine):
     cached = reader.get("/api/dashboard")
     assert (cached.status_code, cached["X-Cache"], cached.content) == (200, "HIT", dashboard.content)
 
-    time.sleep(1.1)  # the search entry's TTL
+    ticking_clock.shift(1.1)  # past the search entry's TTL
     stale = reader.get("/api/search", {"q": "quota"})
     assert (stale.status_code, stale["X-Cache"], stale.content) == (200, "STALE", search.content)
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import io
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
-from django.utils import timezone
 
 from dashboard import client
 from dashboard.demo import DEMO_PRODUCTS, generate_demo_lines
 from dashboard.indexing import ingest_file, start_upload
 from dashboard.models import Product, Upload
+from logdash.clock import clock
 
 
 class Command(BaseCommand):
@@ -30,13 +32,14 @@ class Command(BaseCommand):
                 self.stdout.write(f"Demo: forgot {forgotten} earlier uploads (their lines were in memory only).")
         client.ensure_index()
         owner = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
-        now = timezone.now()
+        now = clock.now()
+        tz = ZoneInfo(settings.TIME_ZONE)
         per_product = max(1, lines // len(DEMO_PRODUCTS))
         for seed, (name, slug, description, team) in enumerate(DEMO_PRODUCTS):
             product, _ = Product.objects.get_or_create(
                 slug=slug, defaults={"name": name, "description": description, "owner_team": team}
             )
-            text = "\n".join(generate_demo_lines(per_product, now=now, seed=seed)).encode()
+            text = "\n".join(generate_demo_lines(per_product, now=now, seed=seed, tz=tz)).encode()
             upload = start_upload(filename=f"demo-{slug}.jsonl", size_bytes=len(text),
                                   owner_id=owner.pk if owner else None, product_id=product.pk)
             result = ingest_file(upload, io.BytesIO(text))
