@@ -39,6 +39,8 @@ class CacheStatsSerializer(CounterSerializer):
     by_type = serializers.DictField(child=CounterSerializer(), help_text="The same counters per cache type.")
     scope = serializers.CharField(help_text="`all processes`, or `this process only` while Redis is unreachable.")
     max_staleness_seconds = serializers.FloatField(help_text="How far behind other processes' counts may be.")
+    fill_lock_release_failures = serializers.IntegerField(
+        help_text="Fill locks whose release failed (expired under a slow fill, Redis away), every process.")
     circuit_breaker = BreakerSerializer(help_text="This process's breaker.")
 
 

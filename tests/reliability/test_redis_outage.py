@@ -92,7 +92,9 @@ def report(name: str, run: dict, baseline: list[Sample], detection: float) -> di
 def assert_survived(figures: dict, run: dict, log: str) -> None:
     whole = figures["whole run"]
     assert whole["non_2xx"] == 0, run["errors"]
-    assert whole["requests"] >= 2000  # the load really ran (the CI machine is small and shared)
+    # The load really ran in every phase; a count, not a throughput target (the machine is small and shared).
+    assert whole["requests"] >= 500
+    assert figures["after repair, last 3 s"]["requests"] >= 30
     assert figures["warm, before the fault"]["hit_share"] > 0.9
     assert "[CACHE ERROR]" in log
     assert "circuit breaker open" in log
