@@ -392,10 +392,11 @@ def _check_query_params(spec: object) -> Any:
         return spec
     if isinstance(spec, type) and issubclass(spec, BaseSerializer):
         return spec
-    if isinstance(spec, str) or not isinstance(spec, Iterable) or not all(isinstance(name, str) for name in spec):
+    names = tuple(spec) if isinstance(spec, Iterable) and not isinstance(spec, str) else None
+    if names is None or not all(isinstance(name, str) for name in names):
         raise TypeError(f"cache_response(query_params={spec!r}): give a serializer class whose fields are the "
                         "query parameters the view reads, or a list of their names (() for none).")
-    return tuple(spec)
+    return names
 
 
 def _user_id(request: Any) -> str:

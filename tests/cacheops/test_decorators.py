@@ -264,6 +264,11 @@ class TestDeclaredQueryParams:
     def test_undeclared_views_keep_every_parameter(self, api):
         assert get(api, "/echo?junk=1")["X-Cache-Key"] != get(api, "/echo?junk=2")["X-Cache-Key"]
 
+    def test_names_may_come_from_any_iterable(self):
+        policy = cache_response(CacheType.SEARCH, query_params=(name for name in ["q", "page"]))(
+            lambda request: None).cacheops_policy
+        assert policy.declared_params == {"q", "page", "format"}
+
     @pytest.mark.parametrize("spec", ["q", 42, ["q", 1]])
     def test_a_bad_declaration_is_refused_at_decoration(self, spec):
         with pytest.raises(TypeError, match="query_params"):
