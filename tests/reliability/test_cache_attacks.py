@@ -166,3 +166,13 @@ def test_the_dashboard_reads_no_parameter_so_none_makes_an_entry(users, search_e
     first = client.get("/api/dashboard", HTTP_ACCEPT="application/json")
     again = client.get("/api/dashboard?junk=1&days=30", HTTP_ACCEPT="application/json")
     assert (again["X-Cache"], again["X-Cache-Key"]) == ("HIT", first["X-Cache-Key"])
+
+
+def test_a_per_user_page_keeps_its_plain_key_whatever_is_appended(users, search_engine):
+    """`/api/user/<id>` builds its own key (`cache:user:profile:<id>`): invented parameters do not reach it."""
+    alice = users["user"]
+    client = token_client(alice)
+    first = client.get(f"/api/user/{alice.pk}", HTTP_ACCEPT="application/json")
+    junk = [client.get(f"/api/user/{alice.pk}?junk={n}", HTTP_ACCEPT="application/json") for n in (1, 2)]
+    assert first["X-Cache-Key"] == f"cache:user:profile:{alice.pk}"
+    assert [(answer["X-Cache"], answer["X-Cache-Key"]) for answer in junk] == [("HIT", first["X-Cache-Key"])] * 2
