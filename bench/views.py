@@ -54,7 +54,7 @@ class DrfFloor(_Open):
 
 
 class Ours(_Open):
-    @cache_response(CacheType.DASHBOARD)
+    @cache_response(CacheType.DASHBOARD, query_params=())
     def get(self, request):
         return Response(PAYLOAD)
 

@@ -6,6 +6,10 @@ guesses: `\\xcc=` is stored as is, `\\xccz` is zlib. A value without the header 
 something else (plain django-redis pickles start with `\\x80`) and is handed to the serializer
 untouched; a header with a body that does not decode raises CorruptValueError, which the backend
 turns into a logged miss.
+
+Response entries use the same framing around their own byte layout, with no serializer in
+between (`cacheops.entries.dump_entry`); `unframe` reads that framing back and, unlike the
+backend, refuses a value without the header.
 """
 
 from __future__ import annotations
@@ -35,6 +39,31 @@ def _decompress_zlib(body: bytes) -> bytes:
 
 
 _DECODERS = {RAW: bytes, ZLIB: _decompress_zlib}
+
+
+def unframe(value: bytes, max_size: int) -> tuple[bytes, int]:
+    """Return the payload of a marked value as (buffer, offset where it starts).
+
+    A raw payload is not copied (the caller reads `buffer[offset:]`): this runs on every cache
+    hit. Raise CorruptValueError for a value without our header (another client's bytes, a
+    pickle), whose body does not decode, or that inflates beyond `max_size` bytes (a zlib bomb
+    planted in Redis costs a bounded amount of memory, not the worker).
+    """
+    header = value[:2]
+    if header == RAW:
+        return value, 2
+    if header == ZLIB:
+        inflater = zlib.decompressobj()
+        try:
+            payload = inflater.decompress(memoryview(value)[2:], max_size + 1)
+        except zlib.error as exc:
+            raise CorruptValueError(f"zlib body does not decompress: {exc}") from exc
+        if len(payload) > max_size:
+            raise CorruptValueError(f"zlib body inflates beyond {max_size} bytes")
+        if not inflater.eof:
+            raise CorruptValueError("zlib body is truncated")
+        return payload, 0
+    raise CorruptValueError(f"not a marked value (starts with {header!r})")
 
 
 class MarkedCompressor(BaseCompressor):

@@ -184,6 +184,13 @@ def get_django_setting(name: str, default: Any = None) -> Any:
     return getattr(settings, name, default)
 
 
+def get_drf_format_param() -> str | None:
+    """Return the query parameter DRF reads to override content negotiation (`format` by default)."""
+    from rest_framework.settings import api_settings
+
+    return api_settings.URL_FORMAT_OVERRIDE
+
+
 @receiver(setting_changed)
 def _reload_cacheops_settings(*, setting: str, **kwargs: Any) -> None:
     if setting == "CACHEOPS":

@@ -29,6 +29,18 @@ What happens to a request, in order:
 - the view fails (raises or 5xx) and an entry younger than TTL + STALE_IF_ERROR exists, even
   an invalidated one: STALE with that entry instead of the error.
 
+The key (see `CachePolicy.make_key`) covers the path, the declared query parameters, the
+negotiated renderer and media type (case and `q` folded), and the user where the view is
+per-user or its renderer embeds user state (the browsable API: username, CSRF token).
+
+    @cache_response(CacheType.SEARCH, query_params=SearchParamsSerializer)   # the serializer's fields
+    @cache_response(CacheType.DASHBOARD, query_params=())                    # reads no parameter
+
+A view that declares its query parameters never sees the others: they are dropped from the
+request before the view runs, so they can neither make new entries (`?junk=N` floods) nor
+reach a body that others are served (unkeyed input). Without `query_params` every parameter
+is keyed, as before, and system check cacheops.W002 names the view.
+
 Every GET/HEAD response gets `X-Cache: HIT|MISS|STALE` and (unless EXPOSE_KEY_HEADER is off)
 `X-Cache-Key`. When Redis fails the view runs uncached: the answer is the same, the failure
 is logged with `[CACHE ERROR]` and counted as an error (not a miss).
@@ -39,43 +51,59 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from time import perf_counter
 from typing import Any
 
-from django.http import HttpRequest, HttpResponseBase, HttpResponseNotModified
+from django.http import HttpRequest, HttpResponseBase, HttpResponseNotModified, QueryDict
+from django.utils.functional import cached_property
 from django.utils.http import parse_etags
 from redis.lock import Lock
+from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from cacheops import metrics, stats, store
-from cacheops.conf import CacheType, cacheops_settings, get_django_setting
+from cacheops.conf import CacheType, cacheops_settings, get_django_setting, get_drf_format_param
 from cacheops.entries import Entry, make_entry
 from cacheops.exceptions import CacheUnavailable
-from cacheops.keys import make_cache_key, make_canonical_query, make_digest, validate_custom_key
+from cacheops.keys import (
+    keep_declared_params,
+    make_cache_key,
+    make_canonical_query,
+    make_digest,
+    normalize_media_type,
+    validate_custom_key,
+)
 from cacheops.refresh import submit_refresh
 from logdash.clock import clock
 
 logger = logging.getLogger("cacheops")
 KeyFunc = Callable[[Any], str]
+# What a view declares it reads from the query string: a serializer (class or instance) whose
+# fields are the parameters, or their names.
+QueryParams = type[BaseSerializer] | BaseSerializer | Iterable[str]
 _CACHEABLE_METHODS = frozenset({"GET", "HEAD"})
 _UNCACHEABLE_DIRECTIVES = ("private", "no-store", "no-cache")
 
 
 def cache_response(
-    cache_type: CacheType | str, ttl: int | None = None, key_func: KeyFunc | None = None, *, per_user: bool = False
+    cache_type: CacheType | str, ttl: int | None = None, key_func: KeyFunc | None = None, *, per_user: bool = False,
+    query_params: QueryParams | None = None,
 ) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Cache the responses of a view handler under `cache_type`.
 
     `ttl` overrides the type's TTL (seconds). `key_func(request)` returns the whole logical key
     (it must start with `cache:{type}:`; `request.cacheops_key_digest` holds the default digest
-    for it to reuse). `per_user=True` gives every user their own entries.
+    for it to reuse). `per_user=True` gives every user their own entries. `query_params` names
+    the query parameters the view reads (a serializer class: its fields; `()`: none); the
+    others are keyed on nothing and removed from the request the view sees.
     """
     if callable(cache_type) and not isinstance(cache_type, str):
         raise TypeError("cache_response needs a cache type: write @cache_response(CacheType.DASHBOARD), "
                         "not @cache_response.")
-    policy = CachePolicy(CacheType.parse(cache_type), ttl, key_func, per_user)
+    policy = CachePolicy(CacheType.parse(cache_type), ttl, key_func, per_user, query_params)
 
     def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         _check_decorated(view)
@@ -104,7 +132,8 @@ def _check_decorated(view: object) -> None:
 class CachePolicy:
     """Everything decided at decoration time, and the per-request work of the decorator."""
 
-    def __init__(self, cache_type: CacheType, ttl: int | None, key_func: KeyFunc | None, per_user: bool) -> None:
+    def __init__(self, cache_type: CacheType, ttl: int | None, key_func: KeyFunc | None, per_user: bool,
+                 query_params: QueryParams | None = None) -> None:
         if ttl is not None and (not isinstance(ttl, int) or isinstance(ttl, bool) or ttl <= 0):
             raise ValueError(f"cache_response(ttl={ttl!r}): the TTL must be a positive number of seconds, or None.")
         if key_func is not None and not callable(key_func):
@@ -114,11 +143,28 @@ class CachePolicy:
         self.ttl = ttl
         self.key_func = key_func
         self.per_user = per_user
+        self.query_params = _check_query_params(query_params)
         self.fields = {outcome: stats.make_field(self.type_name, outcome) for outcome in stats.OUTCOMES}
         self.observers = metrics.make_latency_observers(self.type_name)
 
     def __repr__(self) -> str:
         return f"CachePolicy({self.cache_type!r}, ttl={self.ttl!r}, per_user={self.per_user!r})"
+
+    @cached_property
+    def declared_params(self) -> frozenset[str] | None:
+        """The query parameters that reach the key and the view (None: all of them, undeclared).
+
+        Resolved at the first request, not at import: a serializer's fields may depend on settings.
+        """
+        spec = self.query_params
+        if spec is None:
+            return None
+        if isinstance(spec, type):
+            spec = spec()
+        names = spec.fields.keys() if isinstance(spec, BaseSerializer) else spec
+        # DRF reads its format override itself (content negotiation), before the view.
+        format_param = get_drf_format_param()
+        return frozenset(names) | ({format_param} if format_param else frozenset())
 
     @property
     def timeout(self) -> int:
@@ -128,6 +174,7 @@ class CachePolicy:
         if request.method not in _CACHEABLE_METHODS:
             return view(*args, **kwargs)
         started = perf_counter()
+        self._drop_undeclared_params(request)
         key = self.make_key(request)
         try:
             generation, entry = store.read_entry(self.type_name, key)
@@ -165,17 +212,32 @@ class CachePolicy:
         # GET and HEAD share entries: HEAD is a GET whose body the server drops.
         http = getattr(request, "_request", request)  # DRF's Request proxies each attribute: read the source.
         parts = [http.path, make_canonical_query(http.META.get("QUERY_STRING", ""))]
-        media_type = getattr(request, "accepted_media_type", "") or ""
-        if media_type:
-            parts.append(f"{request.accepted_renderer.format}|{media_type}")
-        if self.per_user or media_type.startswith("text/html"):
+        renderer = getattr(request, "accepted_renderer", None)
+        media_type = normalize_media_type(getattr(request, "accepted_media_type", "") or "")
+        embeds_user = False
+        if renderer is not None:
+            parts.append(f"{renderer.format}|{media_type}")
+            embeds_user = renders_user_state(renderer, media_type)
+        if self.per_user or embeds_user:
             parts.append(f"user={_user_id(request)}")
-        if media_type.startswith("text/html"):
+        if embeds_user:
             # The browsable API embeds a CSRF token derived from the client's secret.
             parts.append(f"csrf={http.COOKIES.get(get_django_setting('CSRF_COOKIE_NAME', 'csrftoken'), '')}")
         if cacheops_settings.VARY_ON_HOST:
             parts.append(f"{request.scheme}://{request.get_host()}")
         return parts
+
+    def _drop_undeclared_params(self, request: Any) -> None:
+        """Remove the query parameters the view did not declare, so that key and body agree."""
+        names = self.declared_params
+        http = getattr(request, "_request", request)
+        query_string = http.META.get("QUERY_STRING", "")
+        if names is None or not query_string:
+            return
+        kept = keep_declared_params(query_string, names)
+        if kept != query_string:
+            http.META["QUERY_STRING"] = kept
+            http.GET = QueryDict(kept, encoding=http.encoding)  # what DRF's request.query_params returns
 
     def _answer(self, request: Any, entry: Entry, state: str, key: str, age: float) -> HttpResponseBase:
         """The stored response (or 304 when the client already has it), with its Age."""
@@ -336,6 +398,33 @@ def _etag_matches(request: Any, etag: str) -> bool:
         return True
     ours = etag.removeprefix("W/")
     return any(tag.removeprefix("W/") == ours for tag in parse_etags(header))
+
+
+def renders_user_state(renderer: BaseRenderer, media_type: str = "") -> bool:
+    """Whether a page from this renderer carries the requesting user's state, so it is keyed per user.
+
+    A renderer says so with `cacheops_per_user = True` (or False to share its pages). Otherwise
+    the browsable API (its pages name the user and embed a CSRF token), format `api`, and any
+    HTML rendering are per user: a template may show anything about the request.
+    """
+    declared = getattr(renderer, "cacheops_per_user", None)
+    if declared is not None:
+        return bool(declared)
+    return (isinstance(renderer, BrowsableAPIRenderer) or renderer.format == "api"
+            or normalize_media_type(renderer.media_type or "").startswith("text/html")
+            or media_type.startswith("text/html"))
+
+
+def _check_query_params(spec: object) -> Any:
+    if spec is None or isinstance(spec, BaseSerializer):
+        return spec
+    if isinstance(spec, type) and issubclass(spec, BaseSerializer):
+        return spec
+    names = tuple(spec) if isinstance(spec, Iterable) and not isinstance(spec, str) else None
+    if names is None or not all(isinstance(name, str) for name in names):
+        raise TypeError(f"cache_response(query_params={spec!r}): give a serializer class whose fields are the "
+                        "query parameters the view reads, or a list of their names (() for none).")
+    return names
 
 
 def _user_id(request: Any) -> str:

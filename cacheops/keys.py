@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, unquote_plus, urlencode
 
 from cacheops.conf import CacheType, cacheops_settings
 from cacheops.exceptions import InvalidCacheKey, InvalidPattern
@@ -38,6 +38,40 @@ def make_canonical_query(query_string: str) -> str:
         return ""
     pairs = parse_qsl(query_string, keep_blank_values=True)
     return urlencode(sorted(pairs, key=lambda pair: pair[0]))
+
+
+@functools.lru_cache(maxsize=4096)
+def keep_declared_params(query_string: str, names: frozenset[str]) -> str:
+    """Return `query_string` with only the parameters named in `names`, in their order and spelling.
+
+    Undeclared parameters (`?junk=N`) change nothing a view answers, so they must not make
+    new entries: a client could otherwise fill Redis, and the search engine, one value at a time.
+    """
+    kept = [chunk for chunk in query_string.split("&")
+            if chunk and unquote_plus(chunk.split("=", 1)[0]) in names]
+    return "&".join(kept)
+
+
+# Accept parameters that rank a media type without changing the body (RFC 9110 12.5.1).
+_RANKING_PARAMS = frozenset({"q"})
+
+
+@functools.lru_cache(maxsize=1024)
+def normalize_media_type(media_type: str) -> str:
+    """Return the negotiated media type as the key spells it: `Text/HTML; q=0.9` -> `text/html`.
+
+    DRF echoes the client's spelling of the Accept entry it matched. Type, subtype and
+    parameter names are case-insensitive and `q` only ranks, so they are folded; the other
+    parameters (`indent=4` for JSON) may change the body and are kept, sorted.
+    """
+    main, _, rest = media_type.partition(";")
+    params = []
+    for param in rest.split(";"):
+        name, _, value = param.partition("=")
+        name = name.strip().lower()
+        if name and name not in _RANKING_PARAMS:
+            params.append(f"{name}={value.strip()}")
+    return ";".join([main.strip().lower(), *sorted(params)])
 
 
 @functools.lru_cache(maxsize=4096)

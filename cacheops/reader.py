@@ -37,7 +37,6 @@ class EntryReader:
             isinstance(self.pool, redis.ConnectionPool) and getattr(self.client, "connection", None) is None
         )
         self.key_function, self.key_prefix, self.version = cache.key_func, cache.key_prefix, cache.version
-        self.decode = cache.client.decode
         self.generation_keys: dict[str, str] = {}
         self.packed_prefixes: dict[str, bytes] = {}
         self.connection: Any = None

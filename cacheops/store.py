@@ -6,6 +6,11 @@ the generation it was computed under; `invalidate_cache_type` only INCRs the cou
 older entry of the type stops matching at once, whatever their number, and is overwritten by
 the next fill or expires with its TTL. Generation counters live outside the `cache:` namespace
 (`cacheops:generation:{type}`) and are never deleted, so a generation never goes back.
+
+Entries are written and read as our own bytes (`cacheops.entries.dump_entry`/`load_entry`)
+through the raw redis-py client, under the key the cache's key function makes (KEY_PREFIX,
+version): never through Django's cache API, which pickles. Whatever else sits under an entry
+key is a logged miss and is never unpickled.
 """
 
 from __future__ import annotations
@@ -16,8 +21,10 @@ from redis.exceptions import LockNotOwnedError
 from redis.lock import Lock
 
 from cacheops import stats
-from cacheops.backends import UNREADABLE, get_raw_client, get_response_cache
-from cacheops.entries import Entry, decode_entry, encode_entry
+from cacheops.backends import get_raw_client, get_response_cache
+from cacheops.compressors import CorruptValueError, MarkedCompressor, ZlibCompressor
+from cacheops.conf import cacheops_settings
+from cacheops.entries import Entry, dump_entry, load_entry
 from cacheops.exceptions import CacheUnavailable
 from cacheops.keys import generation_key
 from cacheops.reader import get_entry_reader
@@ -33,8 +40,12 @@ def read_entry(type_name: str, key: str) -> tuple[int, Entry | None]:
     generation = _parse_generation(raw_generation, type_name)
     if raw_entry is None:
         return generation, None
-    value = reader.decode(raw_entry)
-    return generation, None if value is UNREADABLE else decode_entry(value)
+    try:
+        return generation, load_entry(raw_entry, cacheops_settings.MAX_ENTRY_BYTES)
+    except CorruptValueError as exc:
+        logger.warning("[CACHE ERROR] unreadable entry under %s (%d bytes) read as a miss: %s",
+                       key, len(raw_entry), exc)
+        return generation, None
 
 
 def _parse_generation(raw: bytes | None, type_name: str) -> int:
@@ -52,8 +63,19 @@ def _parse_generation(raw: bytes | None, type_name: str) -> int:
 
 def write_entry(key: str, entry: Entry, timeout: int) -> None:
     """Store `entry` under `key` for `timeout` seconds (its TTL plus the stale windows)."""
-    value = encode_entry(entry)
-    call_redis(lambda: get_response_cache().set(key, value, timeout), "store a response")
+    cache = get_response_cache()
+    value = dump_entry(entry, _entry_compressor(cache))
+    physical = cache.make_key(key)
+    call_redis(lambda: get_raw_client(cache).set(physical, value, ex=max(1, int(timeout))), "store a response")
+
+
+def _entry_compressor(cache: object) -> MarkedCompressor:
+    """The cache's own compressor (CACHES OPTIONS decide level and threshold), if it marks its values."""
+    compressor = getattr(getattr(cache, "client", None), "_compressor", None)  # django-redis's DefaultClient
+    if isinstance(compressor, MarkedCompressor):
+        return compressor
+    # Not the cacheops backend (system check cacheops.W001 says so): entries still need our framing.
+    return ZlibCompressor({})
 
 
 def bump_generation(type_name: str) -> int:

@@ -1,7 +1,9 @@
 """
 The log API: dashboard KPIs, search, trends, uploads, user pages and products.
 
-Every read goes through `cache_response`; every write invalidates what it changed.
+Every read goes through `cache_response`, declaring the query parameters it reads (its params
+serializer, or none), so that other parameters never make cache entries; every write
+invalidates what it changed.
 Authentication and permissions run before a cached answer is served (DRF's `initial()`
 runs before the handler the decorator wraps).
 """
@@ -57,7 +59,7 @@ class DashboardView(APIView):
     """The seven KPIs over every log."""
 
     @extend_schema(responses={200: DashboardSerializer, 503: SEARCH_UNAVAILABLE})
-    @cache_response(CacheType.DASHBOARD)
+    @cache_response(CacheType.DASHBOARD, query_params=())
     def get(self, request: Request) -> Response:
         return Response(reports.get_dashboard())
 
@@ -67,7 +69,7 @@ class SearchView(APIView):
 
     @extend_schema(parameters=[SearchParamsSerializer],
                    responses={200: SearchResultsSerializer, 503: SEARCH_UNAVAILABLE})
-    @cache_response(CacheType.SEARCH)
+    @cache_response(CacheType.SEARCH, query_params=SearchParamsSerializer)
     def get(self, request: Request) -> Response:
         params = SearchParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -85,7 +87,7 @@ class TrendsView(APIView):
     """Error rate per day, top error patterns and volume per source and product."""
 
     @extend_schema(parameters=[TrendsParamsSerializer], responses={200: TrendsSerializer, 503: SEARCH_UNAVAILABLE})
-    @cache_response(CacheType.ANALYTICS, key_func=_trends_key)
+    @cache_response(CacheType.ANALYTICS, key_func=_trends_key, query_params=TrendsParamsSerializer)
     def get(self, request: Request) -> Response:
         params = TrendsParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -174,7 +176,7 @@ class UserProfileView(APIView):
     permission_classes = [IsSelfOrStaff]
 
     @extend_schema(responses=UserProfileSerializer)
-    @cache_response(CacheType.USER, key_func=_profile_key)
+    @cache_response(CacheType.USER, key_func=_profile_key, query_params=())
     def get(self, request: Request, user_id: int) -> Response:
         user = get_object_or_404(get_user_model(), pk=user_id)
         stats = user.uploads.aggregate(
@@ -202,7 +204,7 @@ class UserDashboardView(APIView):
     """The KPIs over the caller's own uploads only."""
 
     @extend_schema(responses={200: DashboardSerializer, 503: SEARCH_UNAVAILABLE})
-    @cache_response(CacheType.USER, key_func=_user_dashboard_key)
+    @cache_response(CacheType.USER, key_func=_user_dashboard_key, query_params=())
     def get(self, request: Request) -> Response:
         return Response(reports.get_dashboard(owner_id=request.user.pk))
 
@@ -214,10 +216,10 @@ class ProductViewSet(viewsets.ModelViewSet):
     serializer_class = ProductSerializer
     permission_classes = [ReadAuthenticatedWriteStaff]
 
-    @cache_response(CacheType.PRODUCT)
+    @cache_response(CacheType.PRODUCT, query_params=())
     def list(self, request: Request, *args, **kwargs) -> Response:
         return super().list(request, *args, **kwargs)
 
-    @cache_response(CacheType.PRODUCT)
+    @cache_response(CacheType.PRODUCT, query_params=())
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         return super().retrieve(request, *args, **kwargs)

@@ -8,15 +8,22 @@ import pytest
 import redis
 from django.test import override_settings
 from rest_framework.decorators import api_view
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import (
+    AdminRenderer,
+    BrowsableAPIRenderer,
+    JSONRenderer,
+    StaticHTMLRenderer,
+    TemplateHTMLRenderer,
+)
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
+from cacheops import store
 from cacheops.conf import CacheType
-from cacheops.decorators import cache_response
-from cacheops.entries import decode_entry
+from cacheops.decorators import cache_response, renders_user_state
 from cacheops.exceptions import InvalidCacheKey
 from cacheops.stats import get_cache_stats
+from tests.cacheops.urls import PersonalJSONRenderer, SharedHTMLRenderer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.cacheops.urls")]
 
@@ -96,7 +103,7 @@ class TestHitAndMiss:
 
     def test_the_stored_value_is_rendered_bytes_not_a_response(self, api, cache):
         response = get(api, "/echo?x=2")
-        entry = decode_entry(cache.get(response["X-Cache-Key"]))
+        _, entry = store.read_entry("dashboard", response["X-Cache-Key"])
         assert entry.status == 200 and entry.body == response.content
         assert ("Content-Type", "application/json") in entry.headers
         assert not any(name.lower() in {"x-cache", "x-cache-key", "set-cookie"} for name, _ in entry.headers)
@@ -105,7 +112,7 @@ class TestHitAndMiss:
     def test_ttl_is_the_type_ttl(self, api, cache):
         """Fresh for the type's TTL; kept in Redis for the TTL plus the longer stale window."""
         key = get(api, "/echo")["X-Cache-Key"]
-        assert decode_entry(cache.get(key)).fresh_for == 300
+        assert store.read_entry("dashboard", key)[1].fresh_for == 300
         assert 300 + 3600 - 10 < cache.ttl(key) <= 300 + 3600
 
     def test_key_header_can_be_hidden(self, api):
@@ -186,12 +193,94 @@ class TestAccessAndUsers:
         assert second["X-Cache"] == "MISS" and second["X-Cache-Key"] != first["X-Cache-Key"]
 
 
+class TestRenderersWithUserState:
+    @pytest.mark.parametrize(("renderer", "per_user"), [
+        (BrowsableAPIRenderer(), True),
+        (AdminRenderer(), True),
+        (TemplateHTMLRenderer(), True),
+        (StaticHTMLRenderer(), True),
+        (JSONRenderer(), False),
+        (PersonalJSONRenderer(), True),
+        (SharedHTMLRenderer(), False),
+    ])
+    def test_decided_by_the_renderer(self, renderer, per_user):
+        assert renders_user_state(renderer) is per_user
+
+    def test_a_json_renderer_negotiated_as_html_is_per_user(self):
+        assert renders_user_state(JSONRenderer(), "text/html") is True
+
+    @pytest.mark.parametrize("accept", ["Text/HTML", "text/html; q=0.9", "*/*;q=0.1, TEXT/HTML"])
+    def test_browsable_html_is_per_user_however_accept_is_spelled(self, api, user, other_user, accept):
+        api.force_login(user)
+        first = api.get("/echo", HTTP_ACCEPT=accept)
+        api.force_login(other_user)
+        second = api.get("/echo", HTTP_ACCEPT=accept)
+        assert first["Content-Type"].startswith("text/html")
+        assert second["X-Cache"] == "MISS" and second["X-Cache-Key"] != first["X-Cache-Key"]
+
+    def test_a_renderer_that_declares_itself_per_user_is_keyed_per_user(self, api, user, other_user):
+        api.force_login(user)
+        mine = get(api, "/personal")
+        api.force_login(other_user)
+        theirs = get(api, "/personal")
+        assert (theirs["X-Cache"], theirs.json()["user"]) == ("MISS", "other")
+        assert theirs["X-Cache-Key"] != mine["X-Cache-Key"]
+
+    def test_a_renderer_that_declares_itself_shared_is_shared(self, api, user, other_user):
+        api.force_login(user)
+        first = api.get("/shared-html", HTTP_ACCEPT="text/html")
+        api.force_login(other_user)
+        second = api.get("/shared-html", HTTP_ACCEPT="text/html")
+        assert (second["X-Cache"], second.content) == ("HIT", first.content)
+
+
+class TestDeclaredQueryParams:
+    def test_undeclared_parameters_share_the_entry_of_the_plain_request(self, api):
+        plain = get(api, "/declared?q=x")
+        junk = [get(api, f"/declared?q=x&junk={n}") for n in (1, 2)]
+        assert [answer["X-Cache"] for answer in junk] == ["HIT", "HIT"]
+        assert {answer["X-Cache-Key"] for answer in junk} == {plain["X-Cache-Key"]}
+        assert junk[1].content == plain.content
+
+    def test_declared_parameters_separate_entries(self, api):
+        keys = {get(api, f"/declared?{query}")["X-Cache-Key"] for query in ("q=x", "q=y", "q=x&page=2", "from=1")}
+        assert len(keys) == 4
+
+    def test_the_view_never_sees_an_undeclared_parameter(self, api):
+        """Key and body agree: nothing the key leaves out can reach a body served to others."""
+        seen = get(api, "/declared?junk=%3Cscript%3E&q=x&page=2&from=a").json()
+        assert seen["query"] == {"q": ["x"], "page": ["2"], "from": ["a"]}
+        assert seen["path"] == "/declared?q=x&page=2&from=a"
+
+    def test_the_format_override_still_negotiates(self, api):
+        response = api.get("/declared?format=json&junk=1")
+        assert response["Content-Type"] == "application/json" and response.json()["query"] == {"format": ["json"]}
+
+    def test_a_view_that_reads_nothing_has_one_entry(self, api):
+        first = get(api, "/reads-nothing")
+        assert [get(api, f"/reads-nothing?x={n}")["X-Cache"] for n in range(3)] == ["HIT"] * 3
+        assert get(api, "/reads-nothing?x=9").json() == first.json() == {"call": first.json()["call"], "query": {}}
+
+    def test_undeclared_views_keep_every_parameter(self, api):
+        assert get(api, "/echo?junk=1")["X-Cache-Key"] != get(api, "/echo?junk=2")["X-Cache-Key"]
+
+    def test_names_may_come_from_any_iterable(self):
+        policy = cache_response(CacheType.SEARCH, query_params=(name for name in ["q", "page"]))(
+            lambda request: None).cacheops_policy
+        assert policy.declared_params == {"q", "page", "format"}
+
+    @pytest.mark.parametrize("spec", ["q", 42, ["q", 1]])
+    def test_a_bad_declaration_is_refused_at_decoration(self, spec):
+        with pytest.raises(TypeError, match="query_params"):
+            cache_response(CacheType.SEARCH, query_params=spec)
+
+
 class TestCustomKeys:
     def test_key_func_gives_the_whole_key_and_ttl_overrides(self, api, cache):
         response = get(api, "/profile/7")
         assert response["X-Cache-Key"] == "cache:user:profile:7"
         assert get(api, "/profile/7?ignored=1")["X-Cache"] == "HIT"
-        assert decode_entry(cache.get("cache:user:profile:7")).fresh_for == 42
+        assert store.read_entry("user", "cache:user:profile:7")[1].fresh_for == 42
         assert 35 + 600 < cache.ttl("cache:user:profile:7") <= 42 + 600
 
     def test_key_func_can_reuse_the_default_digest(self, api):

@@ -8,10 +8,12 @@ from django.test import override_settings
 from cacheops.conf import CacheType
 from cacheops.exceptions import InvalidCacheKey, InvalidPattern
 from cacheops.keys import (
+    keep_declared_params,
     make_cache_key,
     make_canonical_query,
     make_digest,
     make_type_pattern,
+    normalize_media_type,
     validate_custom_key,
     validate_pattern,
 )
@@ -118,3 +120,41 @@ def test_invalid_patterns_say_why(pattern, reason):
 def test_invalid_pattern_is_a_value_error_naming_the_value():
     with pytest.raises(ValueError, match="'sessions:\\*'"):
         validate_pattern("sessions:*")
+
+
+@pytest.mark.parametrize(
+    ("negotiated", "keyed"),
+    [
+        ("Text/HTML", "text/html"),
+        ("text/html; q=0.9", "text/html"),
+        ("TEXT/html;Q=0.9", "text/html"),
+        (" application/json ", "application/json"),
+        ("Application/JSON ; Indent=4", "application/json;indent=4"),
+        ("application/json; q=0.5; indent=4", "application/json;indent=4"),
+        ("application/json;version=2;indent=4", "application/json;indent=4;version=2"),
+        ("", ""),
+    ],
+)
+def test_media_types_are_keyed_case_folded_without_their_rank(negotiated, keyed):
+    assert normalize_media_type(negotiated) == keyed
+
+
+def test_parameters_that_may_change_the_body_are_kept():
+    assert normalize_media_type("application/json; indent=4") != normalize_media_type("application/json")
+    assert normalize_media_type("application/json; indent=4") != normalize_media_type("application/json; indent=2")
+
+
+@pytest.mark.parametrize(
+    ("query", "kept"),
+    [
+        ("q=error&junk=1", "q=error"),
+        ("junk=1&junk=2", ""),
+        ("junk=1&q=a%20b&level=ERROR&x=&level=WARN", "q=a%20b&level=ERROR&level=WARN"),
+        ("q+x=1&q=2", "q=2"),  # `q x` is another name
+        ("%71=encoded", "%71=encoded"),  # %71 is `q`: what Django decodes it to decides
+        ("q&&level=", "q&level="),
+        ("", ""),
+    ],
+)
+def test_only_declared_parameters_are_kept_in_order_and_spelling(query, kept):
+    assert keep_declared_params(query, frozenset({"q", "level"})) == kept

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.http import HttpResponse, JsonResponse
 from django.urls import include, path
-from rest_framework import viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer, StaticHTMLRenderer
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
@@ -110,6 +111,65 @@ class ProductViewSet(viewsets.ViewSet):
         return Response(_computed(request, pk=pk))
 
 
+class PageParams(serializers.Serializer):
+    q = serializers.CharField(required=False, default="")
+    page = serializers.IntegerField(required=False, default=1)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.CharField(required=False)  # a name only get_fields knows
+        return fields
+
+
+class DeclaredView(APIView):
+    """Declares its parameters by serializer; answers with what it saw."""
+
+    permission_classes = [AllowAny]
+
+    @cache_response(CacheType.SEARCH, query_params=PageParams)
+    def get(self, request):
+        return Response(_computed(request, path=request.get_full_path()))
+
+
+class ReadsNothingView(APIView):
+    permission_classes = [AllowAny]
+
+    @cache_response(CacheType.DASHBOARD, query_params=())
+    def get(self, request):
+        return Response(_computed(request))
+
+
+class PersonalJSONRenderer(JSONRenderer):
+    """JSON that names its reader (say, a greeting): it declares itself per user."""
+
+    cacheops_per_user = True
+
+
+class SharedHTMLRenderer(StaticHTMLRenderer):
+    """HTML with nothing of the request in it: it declares itself shareable."""
+
+    cacheops_per_user = False
+
+
+class PersonalView(APIView):
+    permission_classes = [IsAuthenticated]
+    renderer_classes = [PersonalJSONRenderer]
+
+    @cache_response(CacheType.DASHBOARD, query_params=())
+    def get(self, request):
+        return Response(_computed(request, user=request.user.username))
+
+
+class SharedHTMLView(APIView):
+    permission_classes = [IsAuthenticated]
+    renderer_classes = [SharedHTMLRenderer]
+
+    @cache_response(CacheType.DASHBOARD, query_params=())
+    def get(self, request):
+        CALLS["count"] += 1
+        return Response(f"<p>call {CALLS['count']}</p>")
+
+
 @api_view(["GET"])
 @permission_classes([AllowAny])
 @cache_response(CacheType.SEARCH)
@@ -140,6 +200,10 @@ urlpatterns = [
     path("trends", TrendsView.as_view()),
     path("bad-key", BadKeyView.as_view()),
     path("search", search),
+    path("declared", DeclaredView.as_view()),
+    path("reads-nothing", ReadsNothingView.as_view()),
+    path("personal", PersonalView.as_view()),
+    path("shared-html", SharedHTMLView.as_view()),
     path("plain", plain),
     path("plain-text", plain_text),
     path("", include(router.urls)),
