@@ -30,7 +30,7 @@ class UploadSerializer(serializers.ModelSerializer):
     class Meta:
         model = Upload
         fields = ["id", "filename", "size_bytes", "detected_format", "status", "lines_read", "lines_indexed",
-                  "lines_unparsed", "error", "owner", "product", "created_at", "completed_at"]
+                  "lines_unparsed", "lines_future", "error", "owner", "product", "created_at", "completed_at"]
         read_only_fields = fields
 
 

@@ -193,6 +193,14 @@ METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 LOGDASH_UPLOAD_MAX_BYTES = int(os.environ.get("LOGDASH_UPLOAD_MAX_BYTES", str(100 * 1024 * 1024)))
+# What a gzip upload may inflate to: by default 10 times the upload limit (a gzip bomb is refused with 413).
+LOGDASH_UPLOAD_MAX_DECOMPRESSED_BYTES = (
+    int(os.environ["LOGDASH_UPLOAD_MAX_DECOMPRESSED_BYTES"])
+    if os.environ.get("LOGDASH_UPLOAD_MAX_DECOMPRESSED_BYTES") else None
+)
+# Uploads one user may run at once (one more is answered 429), and the longest message indexed per line.
+LOGDASH_UPLOAD_MAX_CONCURRENT_PER_USER = int(os.environ.get("LOGDASH_UPLOAD_MAX_CONCURRENT_PER_USER", "2"))
+LOGDASH_MAX_MESSAGE_CHARS = int(os.environ.get("LOGDASH_MAX_MESSAGE_CHARS", "8192"))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")

@@ -1,10 +1,20 @@
 """GET /api/analytics/trends."""
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 
 from tests.dashboard.conftest import ago, json_lines
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _noon():
+    """The lines are dated hours before `now`: at 02:00 "a day and 3 hours ago" is another day."""
+    with time_machine.travel(datetime(2026, 3, 10, 12, 0, tzinfo=UTC), tick=False):
+        yield
 
 
 @pytest.fixture
