@@ -7,6 +7,7 @@ default SECRET_KEY is accepted and ALLOWED_HOSTS must be given.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "corsheaders",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "logdash",
@@ -90,7 +92,28 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Brute force (docs/security.md). django-axes counts failed logins on every form that authenticates
+# (/login/, the admin, the token view) per username and client address, and answers 429 once
+# AXES_FAILURE_LIMIT is reached, for AXES_COOLOFF_TIME. The client address is REMOTE_ADDR: behind a
+# proxy set AXES_IPWARE_PROXY_COUNT and AXES_IPWARE_META_PRECEDENCE_ORDER (never trust a header the
+# client sets). The token view is also rate-limited per address (DRF throttle scope `login`).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGDASH_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("LOGDASH_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "logdash.security.lockout_response"
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_IPWARE_PROXY_COUNT") or 0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = tuple(_env_list("AXES_IPWARE_META_PRECEDENCE_ORDER", "REMOTE_ADDR"))
+LOGDASH_LOGIN_RATE = os.environ.get("LOGDASH_LOGIN_RATE", "10/minute")
 
 ROOT_URLCONF = "logdash.urls"
 WSGI_APPLICATION = "logdash.wsgi.application"
@@ -148,6 +171,8 @@ REST_FRAMEWORK = {
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "cacheops.negotiation.CachedContentNegotiation",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_SCHEMA_CLASS": "logdash.openapi.AutoSchema",
+    # Only views that name a scope are throttled: the token login (`login`, per client address).
+    "DEFAULT_THROTTLE_RATES": {"login": LOGDASH_LOGIN_RATE},
 }
 
 # OpenAPI 3 at /api/schema/, Swagger UI at /api/docs/ with its assets served from our own static
