@@ -177,6 +177,14 @@ def bulk_index(documents: Iterable[dict[str, Any]], *, chunk_size: int) -> int:
             indexed, _ = helpers.bulk(get_client(), actions, chunk_size=chunk_size, max_chunk_bytes=20 * 1024 * 1024)
         except helpers.BulkIndexError as exc:
             first = exc.errors[0] if exc.errors else {}
+            statuses = {item.get("status", 500) for error in exc.errors for item in error.values()
+                        if isinstance(item, dict)}
+            if statuses and all(400 <= code < 500 and code != 429 for code in statuses):
+                # Every field of a document is typed by us: a refused document is our bug, not an outage.
+                logger.error("[SEARCH ERROR] search engine refused %d log lines (our bug); first: %s",
+                             len(exc.errors), first)
+                raise SearchRefused(f"The search engine refused {len(exc.errors)} log lines; this is a bug "
+                                    "and it has been logged.") from exc
             raise SearchUnavailable(f"The search engine refused {len(exc.errors)} log lines; first: {first}") from exc
     return indexed
 

@@ -180,14 +180,16 @@ def _cleanup_pass(upload_id: int) -> bool:
 def _roll_back(upload: Upload, tally: _Tally, exc: Exception, *, interrupted: bool = False) -> None:
     """Delete what was indexed of a failed upload and record why it failed.
 
-    Nothing was sent if no line was read. After an engine failure a bulk request may still be on its
-    way, so the cleanup keeps checking for the client's timeout; a bad file failed between requests.
+    Nothing was sent if no line was read. After the engine failed to answer, a bulk request may still
+    be on its way, so the cleanup keeps checking for the client's timeout; a bad file or a refused
+    document failed between answered requests.
     An `interrupted` upload (its process died) may have sent any number of lines, long ago.
     """
     if interrupted:
         removed = remove_upload_lines(upload.pk)
     else:
-        settle = 0.0 if isinstance(exc, InvalidLogFile) else float(settings.ELASTICSEARCH_TIMEOUT)
+        unanswered = isinstance(exc, client.SearchUnavailable)  # a request may be applied after we gave up
+        settle = float(settings.ELASTICSEARCH_TIMEOUT) if unanswered else 0.0
         removed = tally.read == 0 or remove_upload_lines(upload.pk, settle=settle)
     if not removed:
         logger.error("Upload %s failed and some of its lines are still indexed; `recover_uploads` retries", upload.pk)

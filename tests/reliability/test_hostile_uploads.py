@@ -24,7 +24,7 @@ from django.test import override_settings
 from elasticsearch_dsl import A
 
 from dashboard import client as search_client
-from dashboard import queries
+from dashboard import indexing, queries
 from dashboard.conf import dashboard_settings
 from dashboard.models import Upload
 from dashboard.queries import upload_lines_query
@@ -290,3 +290,23 @@ def test_every_processing_upload_is_cleaned_at_start_up(search_engine, users):
     call_command("recover_uploads")
     dead.refresh_from_db()
     assert (dead.status, lines_of(dead.pk)) == (Upload.Status.FAILED, 0)
+
+
+def test_a_document_the_engine_refuses_is_a_logged_500_and_leaves_nothing(search_engine, users, monkeypatch,
+                                                                         caplog):
+    original = indexing._documents
+
+    def one_bad_document(*args, **kwargs):
+        for document in original(*args, **kwargs):
+            if document["_source"]["line_number"] == 3:
+                document["_source"]["line_number"] = "not a number"
+            yield document
+
+    monkeypatch.setattr("dashboard.indexing._documents", one_bad_document)
+    with caplog.at_level(logging.ERROR, logger="dashboard.client"):
+        response = post_upload(token_client(users["user"]), json_lines([{"message": f"m {n}"} for n in range(5)]))
+    assert response.status_code == 500
+    assert response.json()["error"] == "search_refused"
+    assert any("our bug" in record.getMessage() for record in caplog.records)
+    upload = Upload.objects.get()
+    assert upload.status == Upload.Status.FAILED and lines_of(upload.pk) == 0
