@@ -98,9 +98,11 @@ MIDDLEWARE = [
 
 # Brute force (docs/security.md). django-axes counts failed logins on every form that authenticates
 # (/login/, the admin, the token view) per username and client address, and answers 429 once
-# AXES_FAILURE_LIMIT is reached, for AXES_COOLOFF_TIME. The client address is REMOTE_ADDR: behind a
-# proxy set AXES_IPWARE_PROXY_COUNT and AXES_IPWARE_META_PRECEDENCE_ORDER (never trust a header the
-# client sets). The token view is also rate-limited per address (DRF throttle scope `login`).
+# AXES_FAILURE_LIMIT is reached, for AXES_COOLOFF_TIME. The token view is also rate-limited per
+# address (DRF throttle scope `login`). The client address is REMOTE_ADDR, or, behind
+# LOGDASH_TRUSTED_PROXIES reverse proxies (nginx: 1), the X-Forwarded-For entry the nearest trusted
+# proxy added: never an address the client wrote itself (logdash/security.py).
+LOGDASH_TRUSTED_PROXIES = int(os.environ.get("LOGDASH_TRUSTED_PROXIES", "0"))
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -111,8 +113,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_CALLABLE = "logdash.security.lockout_response"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_IPWARE_PROXY_COUNT") or 0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = tuple(_env_list("AXES_IPWARE_META_PRECEDENCE_ORDER", "REMOTE_ADDR"))
+AXES_CLIENT_IP_CALLABLE = "logdash.security.client_ip"
 LOGDASH_LOGIN_RATE = os.environ.get("LOGDASH_LOGIN_RATE", "10/minute")
 
 ROOT_URLCONF = "logdash.urls"
@@ -173,6 +174,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "logdash.openapi.AutoSchema",
     # Only views that name a scope are throttled: the token login (`login`, per client address).
     "DEFAULT_THROTTLE_RATES": {"login": LOGDASH_LOGIN_RATE},
+    # 0: the throttle keys on REMOTE_ADDR, never on an X-Forwarded-For the client can forge.
+    "NUM_PROXIES": LOGDASH_TRUSTED_PROXIES,
 }
 
 # OpenAPI 3 at /api/schema/, Swagger UI at /api/docs/ with its assets served from our own static

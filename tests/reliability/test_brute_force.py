@@ -81,3 +81,28 @@ def test_a_success_before_the_limit_resets_the_count(users):
     browser.logout()
     for n in range(4):
         assert browser.post("/login/", {"username": "alice", "password": f"again-{n}"}).status_code == 200
+
+
+def test_a_forged_x_forwarded_for_changes_nothing(users):
+    """With no trusted proxy (the default) the address is REMOTE_ADDR: a new forged header per try is no escape."""
+    api = APIClient()
+    seen = [api.post("/api/auth/token", {"username": "alice", "password": f"guess-{n}"},
+                     HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code for n in range(20)]
+    assert set(seen[4:]) == {429}, seen
+    browser = Client()
+    seen = [browser.post("/login/", {"username": "bob", "password": f"guess-{n}"},
+                         HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code for n in range(10)]
+    assert set(seen[4:]) == {429}, seen
+
+
+@override_settings(LOGDASH_TRUSTED_PROXIES=1)
+def test_behind_one_proxy_the_address_it_forwarded_is_used(users):
+    """nginx appends the client's address: lockouts are per client, not one for everyone behind the proxy."""
+    for n in range(5):
+        Client().post("/login/", {"username": "alice", "password": f"guess-{n}"},
+                      HTTP_X_FORWARDED_FOR="10.1.1.1, 192.0.2.10")
+    locked = Client().post("/login/", {"username": "alice", "password": "pw"},
+                           HTTP_X_FORWARDED_FOR="10.9.9.9, 192.0.2.10")
+    assert locked.status_code == 429  # the forged left entry is ignored: same client
+    assert Client().post("/login/", {"username": "alice", "password": "pw"},
+                         HTTP_X_FORWARDED_FOR="192.0.2.99").status_code == 302  # another client
