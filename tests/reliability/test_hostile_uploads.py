@@ -310,3 +310,40 @@ def test_a_document_the_engine_refuses_is_a_logged_500_and_leaves_nothing(search
     assert any("our bug" in record.getMessage() for record in caplog.records)
     upload = Upload.objects.get()
     assert upload.status == Upload.Status.FAILED and lines_of(upload.pk) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_uploads_sent_at_the_same_time_are_held_to_the_limit(search_engine, django_user_model, monkeypatch):
+    """Three uploads of one user in parallel (as two gzip bombs were): two run, the third is a 429 at once."""
+    owner = django_user_model.objects.create_user("alice", password="pw")
+    release = threading.Event()
+    original = indexing.ingest_file
+
+    def slow_ingest(upload, fileobj, **kwargs):
+        release.wait(20)  # the first uploads are still being indexed when the next arrives
+        return original(upload, fileobj, **kwargs)
+
+    monkeypatch.setattr("dashboard.views.ingest_file", slow_ingest)
+    statuses: list[int] = []
+
+    def upload(n: int) -> None:
+        try:
+            statuses.append(post_upload(token_client(owner), json_lines([{"message": f"upload {n}"}])).status_code)
+        finally:
+            from django.db import connection
+
+            connection.close()
+
+    threads = [threading.Thread(target=upload, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 10
+    while Upload.objects.filter(status=Upload.Status.PROCESSING).count() < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    third = post_upload(token_client(owner), json_lines([{"message": "upload 3"}]))
+    release.set()
+    for thread in threads:
+        thread.join(30)
+    assert third.status_code == 429 and third.json()["error"] == "too_many_uploads"
+    assert sorted(statuses) == [201, 201]
+    assert post_upload(token_client(owner), json_lines([{"message": "after"}])).status_code == 201
