@@ -314,32 +314,37 @@ def test_a_document_the_engine_refuses_is_a_logged_500_and_leaves_nothing(search
 
 @pytest.mark.django_db(transaction=True)
 def test_uploads_sent_at_the_same_time_are_held_to_the_limit(search_engine, django_user_model, monkeypatch):
-    """Three uploads of one user in parallel (as two gzip bombs were): two run, the third is a 429 at once."""
+    """Three uploads of one user at once (as two gzip bombs were): two run, the third is a 429 at once.
+
+    The two first requests are held inside ingestion by the test; their database writes are kept
+    apart (the test database is SQLite, which refuses concurrent writers rather than waiting).
+    """
     owner = django_user_model.objects.create_user("alice", password="pw")
-    release = threading.Event()
+    token_client(owner)  # the token exists before the threads look it up
+    release, entered, one_writer = threading.Event(), threading.Semaphore(0), threading.Lock()
     original = indexing.ingest_file
 
-    def slow_ingest(upload, fileobj, **kwargs):
-        release.wait(20)  # the first uploads are still being indexed when the next arrives
-        return original(upload, fileobj, **kwargs)
+    def held_ingest(upload, fileobj, **kwargs):
+        entered.release()
+        release.wait(20)  # still being indexed when the next upload arrives
+        with one_writer:
+            return original(upload, fileobj, **kwargs)
 
-    monkeypatch.setattr("dashboard.views.ingest_file", slow_ingest)
+    monkeypatch.setattr("dashboard.views.ingest_file", held_ingest)
     statuses: list[int] = []
 
     def upload(n: int) -> None:
+        from django.db import connection
+
         try:
             statuses.append(post_upload(token_client(owner), json_lines([{"message": f"upload {n}"}])).status_code)
         finally:
-            from django.db import connection
-
             connection.close()
 
     threads = [threading.Thread(target=upload, args=(n,)) for n in range(2)]
     for thread in threads:
         thread.start()
-    deadline = time.monotonic() + 10
-    while Upload.objects.filter(status=Upload.Status.PROCESSING).count() < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
+        assert entered.acquire(timeout=20)
     third = post_upload(token_client(owner), json_lines([{"message": "upload 3"}]))
     release.set()
     for thread in threads:
