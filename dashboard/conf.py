@@ -19,7 +19,7 @@ DEFAULTS: dict[str, Any] = {
     "INDEX_VERSION": 1,
     # Uploads larger than this are refused with 413 before they are parsed.
     "UPLOAD_MAX_BYTES": 100 * 1024 * 1024,
-    # A gzip upload may not decompress to more than this (a gzip bomb is refused with 413); None means
+    # A gzip upload may not decompress to more than this (a gzip bomb is refused with 400); None means
     # UPLOAD_DECOMPRESSION_RATIO times UPLOAD_MAX_BYTES, so raising the upload limit raises both.
     "UPLOAD_MAX_DECOMPRESSED_BYTES": None,
     "UPLOAD_DECOMPRESSION_RATIO": 10,
