@@ -33,11 +33,14 @@ class ProductAdmin(admin.ModelAdmin):
 @admin.register(Upload)
 class UploadAdmin(admin.ModelAdmin):
     list_display = ["filename", "owner", "product", "status", "detected_format", "lines_read", "lines_indexed",
-                    "lines_unparsed", "created_at"]
-    list_filter = ["status", "detected_format", "product"]
+                    "lines_unparsed", "lines_future", "created_at"]
+    list_filter = ["status", "detected_format", "product", "cleanup_pending"]
     list_select_related = ["owner", "product"]
     search_fields = ["filename", "owner__username"]
     readonly_fields = [field.name for field in Upload._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    # Deleting an upload here deletes its lines from the index too (dashboard.signals.upload_deleted),
+    # for the delete page and the "delete selected" action alike (both delete row by row).

@@ -2,8 +2,12 @@
 The one module that talks to the search engine.
 
 It builds the Elasticsearch client from settings on first use, switches it to plain
-`application/json` for osmem through the transport's node class, and translates every
-transport error into `SearchUnavailable` (HTTP 503, code `search_unavailable`).
+`application/json` for osmem through the transport's node class, and translates errors:
+an unreachable, overloaded or failing engine (transport errors, 429, 5xx) is
+`SearchUnavailable` (503, `search_unavailable`: try again later); an engine that refuses a
+request (any other 4xx) is `SearchRefused` (500, `search_refused`), logged with the engine's
+reason, because every query is built here and validated input never makes a bad one. Saying
+503 there would send clients retrying a request that can never succeed.
 """
 
 from __future__ import annotations
@@ -41,6 +45,12 @@ class SearchUnavailable(APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The search engine is unreachable; try again in a moment."
     default_code = "search_unavailable"
+
+
+class SearchRefused(APIException):
+    status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
+    default_detail = "The search engine refused the query logdash built; this is a bug and it has been logged."
+    default_code = "search_refused"
 
 
 class PlainJsonNode(Urllib3HttpNode):
@@ -109,7 +119,10 @@ def search_errors() -> Iterator[None]:
     except es_exceptions.NotFoundError:
         raise
     except ApiError as exc:
-        logger.error("[SEARCH ERROR] search engine refused a request: %s", exc)
+        if 400 <= exc.status_code < 500 and exc.status_code not in (408, 429):
+            logger.error("[SEARCH ERROR] search engine refused a request (%s, our bug): %s", exc.status_code, exc)
+            raise SearchRefused() from exc
+        logger.error("[SEARCH ERROR] search engine failed to answer (%s): %s", exc.status_code, exc)
         raise SearchUnavailable("The search engine failed to answer; try again in a moment.") from exc
 
 
@@ -164,6 +177,14 @@ def bulk_index(documents: Iterable[dict[str, Any]], *, chunk_size: int) -> int:
             indexed, _ = helpers.bulk(get_client(), actions, chunk_size=chunk_size, max_chunk_bytes=20 * 1024 * 1024)
         except helpers.BulkIndexError as exc:
             first = exc.errors[0] if exc.errors else {}
+            statuses = {item.get("status", 500) for error in exc.errors for item in error.values()
+                        if isinstance(item, dict)}
+            if statuses and all(400 <= code < 500 and code != 429 for code in statuses):
+                # Every field of a document is typed by us: a refused document is our bug, not an outage.
+                logger.error("[SEARCH ERROR] search engine refused %d log lines (our bug); first: %s",
+                             len(exc.errors), first)
+                raise SearchRefused(f"The search engine refused {len(exc.errors)} log lines; this is a bug "
+                                    "and it has been logged.") from exc
             raise SearchUnavailable(f"The search engine refused {len(exc.errors)} log lines; first: {first}") from exc
     return indexed
 
@@ -173,6 +194,15 @@ def delete_matching(search: Search) -> int:
     with search_errors():
         response = search.using(get_client()).params(refresh=True, conflicts="proceed").delete()
     return int(response.to_dict().get("deleted", 0))
+
+
+def count(search: Search) -> int:
+    """How many documents `search` matches (0 when there is no index yet)."""
+    with search_errors():
+        try:
+            return int(search.using(get_client()).count())
+        except es_exceptions.NotFoundError:
+            return 0
 
 
 def refresh() -> None:

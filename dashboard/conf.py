@@ -19,8 +19,24 @@ DEFAULTS: dict[str, Any] = {
     "INDEX_VERSION": 1,
     # Uploads larger than this are refused with 413 before they are parsed.
     "UPLOAD_MAX_BYTES": 100 * 1024 * 1024,
-    # A gzip upload may not decompress to more than this (a gzip bomb is refused with 400).
-    "UPLOAD_MAX_DECOMPRESSED_BYTES": 1024 * 1024 * 1024,
+    # A gzip upload may not decompress to more than this (a gzip bomb is refused with 400); None means
+    # UPLOAD_DECOMPRESSION_RATIO times UPLOAD_MAX_BYTES, so raising the upload limit raises both.
+    "UPLOAD_MAX_DECOMPRESSED_BYTES": None,
+    "UPLOAD_DECOMPRESSION_RATIO": 10,
+    # Uploads one user may have in flight at once; one more is answered 429. An upload still
+    # `processing` after UPLOAD_STALE_SECONDS is taken for dead (its worker was killed) and cleaned up.
+    "UPLOAD_MAX_CONCURRENT_PER_USER": 2,
+    "UPLOAD_STALE_SECONDS": 3600,
+    # Lines dated later than this after ingestion are indexed at the upload's time (and counted): a line
+    # from year 9999 would otherwise pin every "newest" list and stretch every date range.
+    "MAX_FUTURE_SECONDS": 24 * 3600,
+    # The message indexed for a line is cut to this many characters (one 900 KB line made every list
+    # answer megabytes long); list answers (recent logs, search, top errors) cut it further to
+    # LIST_MESSAGE_CHARS with a "…" and `truncated: true`.
+    "MAX_MESSAGE_CHARS": 8192,
+    "LIST_MESSAGE_CHARS": 2048,
+    # How many times a failed upload's lines are deleted again (with a refresh between) until none is left.
+    "CLEANUP_ATTEMPTS": 5,
     # One log line may not be longer than this.
     "MAX_LINE_BYTES": 1024 * 1024,
     # Documents sent per bulk request.
@@ -42,9 +58,11 @@ class DashboardSettings:
         if name not in DEFAULTS:
             raise AttributeError(f"Invalid dashboard setting: {name!r}; known settings are {sorted(DEFAULTS)}.")
         user_settings = getattr(settings, "LOGDASH", {}) or {}
-        if name == "UPLOAD_MAX_BYTES" and name not in user_settings:
-            return getattr(settings, "LOGDASH_UPLOAD_MAX_BYTES", DEFAULTS[name])
-        return user_settings.get(name, DEFAULTS[name])
+        # A few settings are also top-level Django settings (`LOGDASH_<NAME>`), each read from the environment.
+        value = user_settings.get(name, getattr(settings, f"LOGDASH_{name}", DEFAULTS[name]))
+        if name == "UPLOAD_MAX_DECOMPRESSED_BYTES" and value is None:
+            return self.UPLOAD_DECOMPRESSION_RATIO * self.UPLOAD_MAX_BYTES
+        return value
 
     @property
     def index_name(self) -> str:

@@ -5,6 +5,15 @@ An upload is all or nothing: if anything fails half-way (bad content found late,
 search engine gone), the lines already indexed for it are deleted and the upload is marked
 failed, so a retry never double-counts. Document ids are `{upload_id}-{line_number}`, so a
 batch sent twice overwrites rather than duplicates.
+
+A bulk request the client gave up on (a paused engine, a timeout) may still land after the
+first delete, so the cleanup refreshes and deletes again until a count finds nothing left
+(`remove_upload_lines`); what still fails is retried by `recover_uploads` at the next start and
+by the stale-upload sweep before each new upload.
+
+Data never sets a date range: a line dated more than MAX_FUTURE_SECONDS ahead of the ingestion
+is indexed at the upload's time and counted in `lines_future`, and a message is cut to
+MAX_MESSAGE_CHARS (`message_truncated` says so).
 """
 
 from __future__ import annotations
@@ -12,11 +21,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC
-from time import perf_counter
+from datetime import UTC, datetime, timedelta
+from time import monotonic, perf_counter, sleep
 from typing import BinaryIO
 
+from django.conf import settings
 from django.db import transaction
+from elasticsearch import NotFoundError
 
 from dashboard import client, metrics
 from dashboard.conf import dashboard_settings
@@ -38,32 +49,48 @@ class IngestResult:
     lines_read: int
     lines_indexed: int
     lines_unparsed: int
+    lines_future: int = 0
 
 
 @dataclass
 class _Tally:
     read: int = 0
     unparsed: int = 0
+    future: int = 0
+
+
+def _timestamp(line: ParsedLine, *, latest: datetime, fallback: str, tally: _Tally) -> str:
+    """The line's time, unless it has none or lies beyond `latest`: then the upload's time (counted)."""
+    if line.timestamp is None:
+        return fallback
+    if line.timestamp > latest:
+        tally.future += 1
+        return fallback
+    return line.timestamp.isoformat()
 
 
 def _documents(lines: Iterable[ParsedLine], upload: Upload, tally: _Tally,
-               progress: Callable[[int], None] | None) -> Iterator[dict]:
+               progress: Callable[[int], None] | None, *, now: datetime) -> Iterator[dict]:
     """Turn parsed lines into bulk actions, counting as they stream past."""
     product = upload.product.slug if upload.product_id else ""
-    fallback_time = (upload.created_at or clock.now()).astimezone(UTC).isoformat()
+    fallback_time = (upload.created_at or now).astimezone(UTC).isoformat()
+    latest = now + timedelta(seconds=dashboard_settings.MAX_FUTURE_SECONDS)
+    max_chars = dashboard_settings.MAX_MESSAGE_CHARS
     for line in lines:
         tally.read += 1
         if not line.parsed:
             tally.unparsed += 1
         if progress and tally.read % 1000 == 0:
             progress(tally.read)
+        message = line.message[:max_chars]
         yield {
             "_id": f"{upload.pk}-{line.line_number}",
             "_source": {
-                "@timestamp": line.timestamp.isoformat() if line.timestamp else fallback_time,
+                "@timestamp": _timestamp(line, latest=latest, fallback=fallback_time, tally=tally),
                 "level": line.level,
-                "message": line.message,
-                "message_pattern": mask_message(line.message),
+                "message": message,
+                "message_truncated": len(line.message) > max_chars,
+                "message_pattern": mask_message(message),
                 "source": line.source,
                 "host": line.host,
                 "process": line.process,
@@ -87,9 +114,10 @@ def ingest_file(upload: Upload, fileobj: BinaryIO, *, progress: Callable[[int], 
             max_decompressed_bytes=dashboard_settings.UPLOAD_MAX_DECOMPRESSED_BYTES,
             max_line_bytes=dashboard_settings.MAX_LINE_BYTES,
         )
-        log_format, parsed = parse_lines(lines, now=clock.now(), default_timezone=UTC)
+        now = clock.now()
+        log_format, parsed = parse_lines(lines, now=now, default_timezone=UTC)
         upload.detected_format = log_format.name
-        indexed = client.bulk_index(_documents(parsed, upload, tally, progress),
+        indexed = client.bulk_index(_documents(parsed, upload, tally, progress, now=now),
                                     chunk_size=dashboard_settings.BULK_BATCH_SIZE)
         if tally.read == 0:
             raise InvalidLogFile("The file has no log lines: every line is blank.")
@@ -100,25 +128,78 @@ def ingest_file(upload: Upload, fileobj: BinaryIO, *, progress: Callable[[int], 
         raise
     upload.status = Upload.Status.COMPLETE
     upload.lines_read, upload.lines_indexed, upload.lines_unparsed = tally.read, indexed, tally.unparsed
+    upload.lines_future = tally.future
     upload.completed_at = clock.now()
     upload.save()
     transaction.on_commit(lambda: invalidate_after_upload(upload.owner_id))
     metrics.record_upload(lines_indexed=indexed, seconds=perf_counter() - started)
-    return IngestResult(upload.pk, upload.detected_format, tally.read, indexed, tally.unparsed)
+    return IngestResult(upload.pk, upload.detected_format, tally.read, indexed, tally.unparsed, tally.future)
 
 
-def _roll_back(upload: Upload, tally: _Tally, exc: Exception) -> None:
-    """Delete what was indexed of a failed upload and record why it failed."""
+def remove_upload_lines(upload_id: int, *, settle: float = 0.0, attempts: int | None = None,
+                        pause: float = 0.2) -> bool:
+    """Delete every line of an upload until a refreshed count finds none; return whether none is left.
+
+    One delete-by-query is not enough: a bulk request the client gave up on (a paused engine, a
+    timeout) can still be applied by the engine afterwards. So delete, refresh and count again while
+    lines remain, and keep checking for `settle` seconds (the client's timeout, when the upload failed
+    on the engine) before calling it clean. Engine errors are logged and retried `attempts` times with
+    a growing pause, never raised: the caller records what is left (`cleanup_pending`).
+    """
+    attempts = attempts or dashboard_settings.CLEANUP_ATTEMPTS
+    deadline = monotonic() + settle
+    failures = 0
+    while True:
+        clean = _cleanup_pass(upload_id)
+        remaining = deadline - monotonic()
+        if clean and remaining <= 0:
+            return True
+        if clean:
+            delay = min(1.0, remaining)
+        else:
+            failures += 1
+            if failures >= attempts:
+                return False
+            delay = pause * 2 ** (failures - 1)
+        sleep(delay)
+
+
+def _cleanup_pass(upload_id: int) -> bool:
+    """Delete the upload's lines, refresh, and tell whether a count then finds none."""
     try:
-        removed = client.delete_matching(upload_lines_query(upload.pk))
-    except Exception:
-        logger.exception("Upload %s failed and its lines could not be removed yet", upload.pk)
-        removed = None
-    logger.warning("Upload %s (%s) failed after %d lines: %s; %s lines removed",
+        client.delete_matching(upload_lines_query(upload_id))
+        client.refresh()
+        return client.count(upload_lines_query(upload_id)) == 0
+    except NotFoundError:
+        return True  # no index: no line of it can exist
+    except Exception as exc:  # any failure means "not yet": retried, then reported
+        logger.warning("Lines of upload %s not removed yet: %s", upload_id, exc)
+        return False
+
+
+def _roll_back(upload: Upload, tally: _Tally, exc: Exception, *, interrupted: bool = False) -> None:
+    """Delete what was indexed of a failed upload and record why it failed.
+
+    Nothing was sent if no line was read. After the engine failed to answer, a bulk request may still
+    be on its way, so the cleanup keeps checking for the client's timeout; a bad file or a refused
+    document failed between answered requests.
+    An `interrupted` upload (its process died) may have sent any number of lines, long ago.
+    """
+    if interrupted:
+        removed = remove_upload_lines(upload.pk)
+    else:
+        unanswered = isinstance(exc, client.SearchUnavailable)  # a request may be applied after we gave up
+        settle = float(settings.ELASTICSEARCH_TIMEOUT) if unanswered else 0.0
+        removed = tally.read == 0 or remove_upload_lines(upload.pk, settle=settle)
+    if not removed:
+        logger.error("Upload %s failed and some of its lines are still indexed; `recover_uploads` retries", upload.pk)
+    logger.warning("Upload %s (%s) failed after %d lines: %s; lines removed: %s",
                    upload.pk, upload.filename, tally.read, exc, removed)
     upload.status = Upload.Status.FAILED
     upload.lines_read, upload.lines_unparsed = tally.read, tally.unparsed
     upload.lines_indexed = 0
+    upload.lines_future = tally.future
+    upload.cleanup_pending = not removed
     upload.error = str(exc)[:2000]
     upload.completed_at = clock.now()
     upload.save()
@@ -138,15 +219,62 @@ def invalidate_after_upload(owner_id: int | None) -> None:
         invalidate_pattern(f"cache:user:{owner_id}:*")
 
 
-def mark_interrupted_uploads() -> int:
-    """Mark uploads left `processing` by a process that died as failed, removing their lines."""
-    stale = list(Upload.objects.filter(status=Upload.Status.PROCESSING))
+def mark_interrupted_uploads(*, older_than: timedelta | None = None, attempts: int | None = None) -> int:
+    """Mark uploads left `processing` by a process that died as failed, removing their lines.
+
+    At start-up (`recover_uploads`) every `processing` upload is dead; while serving, only those
+    older than `older_than` are (a worker killed by a timeout never marks its own). Failed uploads
+    whose cleanup did not hold are cleaned again. Return how many uploads were marked failed.
+    """
+    stale = Upload.objects.filter(status=Upload.Status.PROCESSING)
+    if older_than is not None:
+        stale = stale.filter(created_at__lt=clock.now() - older_than)
+    stale = list(stale)
     for upload in stale:
-        _roll_back(upload, _Tally(read=upload.lines_read), RuntimeError("interrupted: the server stopped mid-upload"))
+        _roll_back(upload, _Tally(read=upload.lines_read), RuntimeError("interrupted: the server stopped mid-upload"),
+                   interrupted=True)
+        transaction.on_commit(lambda owner_id=upload.owner_id: invalidate_after_upload(owner_id))
+    for upload in Upload.objects.filter(status=Upload.Status.FAILED, cleanup_pending=True):
+        if remove_upload_lines(upload.pk, attempts=attempts):
+            Upload.objects.filter(pk=upload.pk).update(cleanup_pending=False)
+            transaction.on_commit(lambda owner_id=upload.owner_id: invalidate_after_upload(owner_id))
     return len(stale)
 
 
-def start_upload(*, filename: str, size_bytes: int, owner_id: int | None, product_id: int | None) -> Upload:
-    """Record an upload as `processing` before its lines are read."""
-    return Upload.objects.create(filename=filename[:255], size_bytes=size_bytes, owner_id=owner_id,
-                                 product_id=product_id)
+def sweep_stale_uploads() -> int:
+    """Clean up uploads whose worker died mid-upload, without waiting for a restart (before each upload).
+
+    One attempt per pending cleanup: an engine that is down must not make every upload wait.
+    """
+    return mark_interrupted_uploads(older_than=timedelta(seconds=dashboard_settings.UPLOAD_STALE_SECONDS),
+                                    attempts=1)
+
+
+class TooManyUploads(Exception):  # noqa: N818 (answered 429 by the view)
+    """The user already has as many uploads in flight as UPLOAD_MAX_CONCURRENT_PER_USER allows."""
+
+
+def start_upload(*, filename: str, size_bytes: int, owner_id: int | None, product_id: int | None,
+                 limit_concurrency: bool = False) -> Upload:
+    """Record an upload as `processing` before its lines are read.
+
+    With `limit_concurrency`, raise `TooManyUploads` when the owner already has
+    UPLOAD_MAX_CONCURRENT_PER_USER uploads in flight: two gzip bombs in parallel took the health
+    check to 8 s. The owner's row is locked while counting, so parallel requests cannot all pass.
+    """
+    if not (limit_concurrency and owner_id is not None):
+        return Upload.objects.create(filename=filename[:255], size_bytes=size_bytes, owner_id=owner_id,
+                                     product_id=product_id)
+    from django.contrib.auth import get_user_model
+
+    limit = dashboard_settings.UPLOAD_MAX_CONCURRENT_PER_USER
+    fresh_since = clock.now() - timedelta(seconds=dashboard_settings.UPLOAD_STALE_SECONDS)
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().filter(pk=owner_id).first()
+        running = Upload.objects.filter(owner_id=owner_id, status=Upload.Status.PROCESSING,
+                                        created_at__gte=fresh_since).count()
+        if running >= limit:
+            raise TooManyUploads(f"You already have {running} uploads in progress; the limit is {limit} at a time "
+                                 "(LOGDASH_UPLOAD_MAX_CONCURRENT_PER_USER). Wait for one to finish, then retry.")
+        return Upload.objects.create(filename=filename[:255], size_bytes=size_bytes, owner_id=owner_id,
+                                     product_id=product_id)

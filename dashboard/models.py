@@ -41,6 +41,11 @@ class Upload(models.Model):
     lines_read = models.IntegerField(default=0)
     lines_indexed = models.IntegerField(default=0)
     lines_unparsed = models.IntegerField(default=0)
+    lines_future = models.IntegerField(
+        default=0, help_text="Lines dated more than a day after the upload: indexed at the upload's time instead.")
+    cleanup_pending = models.BooleanField(
+        default=False, help_text="The upload failed and some of its lines could not be removed yet: "
+                                 "`recover_uploads` retries.")
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     completed_at = models.DateTimeField(null=True, blank=True)

@@ -18,6 +18,10 @@ SEARCH_UNAVAILABLE = OpenApiResponse(
 PAYLOAD_TOO_LARGE = OpenApiResponse(
     description="The upload is over LOGDASH_UPLOAD_MAX_BYTES (`payload_too_large`)."
 )
+TOO_MANY_UPLOADS = OpenApiResponse(
+    description="The caller already has LOGDASH_UPLOAD_MAX_CONCURRENT_PER_USER uploads in progress "
+                "(`too_many_uploads`)."
+)
 
 
 class LogEntrySerializer(serializers.Serializer):
@@ -28,7 +32,8 @@ class LogEntrySerializer(serializers.Serializer):
     host = serializers.CharField()
     process = serializers.CharField()
     product = serializers.CharField()
-    message = serializers.CharField()
+    message = serializers.CharField(help_text="Cut to LIST_MESSAGE_CHARS characters, ending in \u2026 when cut.")
+    truncated = serializers.BooleanField(help_text="The message (or the line it came from) was cut.")
     upload_id = serializers.IntegerField(allow_null=True)
     line_number = serializers.IntegerField(allow_null=True)
     highlight = serializers.CharField(required=False, help_text="Search only: the message, HTML-escaped, with "
@@ -70,7 +75,7 @@ class ErrorRateDaySerializer(serializers.Serializer):
 class TopErrorSerializer(serializers.Serializer):
     pattern = serializers.CharField(help_text="The message with numbers, ids and addresses masked.")
     count = serializers.IntegerField()
-    example = serializers.CharField()
+    example = serializers.CharField(help_text="Cut like a log entry's message.")
     source = serializers.CharField()
     last_seen = serializers.DateTimeField(allow_null=True)
 
@@ -103,6 +108,7 @@ class UploadResultSerializer(serializers.Serializer):
     lines_read = serializers.IntegerField()
     lines_indexed = serializers.IntegerField()
     lines_unparsed = serializers.IntegerField(help_text="Kept with the raw line as message, never dropped.")
+    lines_future = serializers.IntegerField(help_text="Dated more than a day ahead: indexed at the upload's time.")
     status = serializers.ChoiceField(choices=Upload.Status.choices)
 
 

@@ -33,6 +33,12 @@ def start_of_day(day: date, tz: tzinfo) -> datetime:
 
 
 def _daily_histogram(start: datetime, end: datetime, tz_name: str) -> A:
+    """One bucket per local day from `start` to `end`, whatever dates the data holds.
+
+    The caller must filter to the same window (`_window`): with `min_doc_count=0`, one line dated
+    9999-12-31 otherwise made the engine build (and refuse) millions of empty buckets.
+    """
+    bounds = {"min": start.date().isoformat(), "max": end.date().isoformat()}
     return A(
         "date_histogram",
         field="@timestamp",
@@ -41,8 +47,13 @@ def _daily_histogram(start: datetime, end: datetime, tz_name: str) -> A:
         min_doc_count=0,
         format="yyyy-MM-dd",
         # Bounds are parsed with `format`, in `time_zone`: local calendar days.
-        extended_bounds={"min": start.date().isoformat(), "max": end.date().isoformat()},
+        extended_bounds=bounds,
     )
+
+
+def _window(start: datetime, end_day: datetime) -> Q:
+    """Lines from `start` to the end of the local day that starts at `end_day`."""
+    return Q("range", **{"@timestamp": {"gte": start.isoformat(), "lt": (end_day + timedelta(days=1)).isoformat()}})
 
 
 def dashboard_query(*, now: datetime, tz: tzinfo, tz_name: str, owner_id: int | None = None) -> Search:
@@ -58,7 +69,7 @@ def dashboard_query(*, now: datetime, tz: tzinfo, tz_name: str, owner_id: int | 
     search.aggs.bucket("by_level", "terms", field="level", size=20)
     search.aggs.bucket("today", "filter", Q("range", **{"@timestamp": {"gte": today.isoformat()}}))
     search.aggs.bucket("errors", "filter", Q("terms", level=list(ERROR_LEVELS)))
-    search.aggs.bucket("last_days", "filter", Q("range", **{"@timestamp": {"gte": week_start.isoformat()}})).bucket(
+    search.aggs.bucket("last_days", "filter", _window(week_start, today)).bucket(
         "per_day", _daily_histogram(week_start, today, tz_name)
     )
     return search
@@ -109,7 +120,7 @@ def trends_query(*, days: int, now: datetime, tz: tzinfo, tz_name: str) -> Searc
     """Error rate per day, the most frequent error patterns, and volume per source and product."""
     today = start_of_day(now.astimezone(tz).date(), tz)
     start = today - timedelta(days=days - 1)
-    search = _logs().filter("range", **{"@timestamp": {"gte": start.isoformat()}}).extra(size=0, track_total_hits=True)
+    search = _logs().filter(_window(start, today)).extra(size=0, track_total_hits=True)
     per_day = search.aggs.bucket("per_day", _daily_histogram(start, today, tz_name))
     per_day.bucket("errors", "filter", Q("terms", level=list(ERROR_LEVELS)))
     search.aggs.bucket("errors", "filter", Q("terms", level=list(ERROR_LEVELS))).bucket(

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from dashboard import client, queries
+from dashboard.conf import dashboard_settings
+from dashboard.excerpts import cut_highlight, cut_text
 from dashboard.models import Upload
 from dashboard.serializers import encode_cursor
 from logdash.clock import clock
@@ -23,7 +25,10 @@ def _time_zone() -> tuple[ZoneInfo, str]:
 
 
 def _log_entry(hit: Any) -> dict[str, Any]:
+    """One line as list answers show it, its message cut to LIST_MESSAGE_CHARS (see `dashboard.excerpts`)."""
     source = hit.to_dict()
+    limit = dashboard_settings.LIST_MESSAGE_CHARS
+    message, cut = cut_text(source.get("message", ""), limit)
     entry = {
         "id": hit.meta.id,
         "timestamp": source.get("@timestamp"),
@@ -32,13 +37,15 @@ def _log_entry(hit: Any) -> dict[str, Any]:
         "host": source.get("host", ""),
         "process": source.get("process", ""),
         "product": source.get("product", ""),
-        "message": source.get("message", ""),
+        "message": message,
+        "truncated": cut or bool(source.get("message_truncated", False)),
         "upload_id": source.get("upload_id"),
         "line_number": source.get("line_number"),
     }
     highlight = getattr(hit.meta, "highlight", None)
     if highlight is not None and "message" in highlight:
-        entry["highlight"] = highlight["message"][0]
+        entry["highlight"], highlight_cut = cut_highlight(highlight["message"][0], limit)
+        entry["truncated"] = entry["truncated"] or highlight_cut
     return entry
 
 
@@ -101,7 +108,8 @@ def get_trends(days: int, *, now: datetime | None = None) -> dict[str, Any]:
     for bucket in aggs.errors.top_patterns.buckets:
         example = bucket.example.hits.hits[0]["_source"].to_dict() if bucket.example.hits.hits else {}
         top_errors.append({"pattern": bucket.key, "count": bucket.doc_count,
-                           "example": example.get("message", ""), "source": example.get("source", ""),
+                           "example": cut_text(example.get("message", ""), dashboard_settings.LIST_MESSAGE_CHARS)[0],
+                           "source": example.get("source", ""),
                            "last_seen": example.get("@timestamp")})
     return {
         "days": days,

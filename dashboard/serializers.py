@@ -10,6 +10,7 @@ from datetime import datetime
 from django.utils import timezone
 from rest_framework import serializers
 
+from dashboard import queries
 from dashboard.conf import dashboard_settings
 from dashboard.ingest import LEVELS
 from dashboard.models import Product, Upload
@@ -30,7 +31,7 @@ class UploadSerializer(serializers.ModelSerializer):
     class Meta:
         model = Upload
         fields = ["id", "filename", "size_bytes", "detected_format", "status", "lines_read", "lines_indexed",
-                  "lines_unparsed", "error", "owner", "product", "created_at", "completed_at"]
+                  "lines_unparsed", "lines_future", "error", "owner", "product", "created_at", "completed_at"]
         read_only_fields = fields
 
 
@@ -42,17 +43,34 @@ class UploadRequestSerializer(serializers.Serializer):
     )
 
 
+# A cursor is the sort values of a page's last hit (queries.SORT_NEWEST_FIRST): the timestamp in epoch
+# milliseconds, the upload id and the line number, each a 64-bit integer. Anything else is refused here:
+# the engine answered a tampered one (`[1]`, `["a","b","c"]`, `[NaN,1,1]`) with an error that became a 503.
+CURSOR_LENGTH = len(queries.SORT_NEWEST_FIRST)
+CURSOR_MAX_CHARS = 200
+_LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
+_NOT_A_CURSOR = "Not a cursor returned by this API: pass `next_cursor` of the previous page unchanged."
+
+
 def encode_cursor(sort_values: list) -> str:
     return base64.urlsafe_b64encode(json.dumps(sort_values, separators=(",", ":")).encode()).decode()
 
 
-def decode_cursor(cursor: str) -> tuple:
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number a cursor holds")
+
+
+def decode_cursor(cursor: str) -> tuple[int, ...]:
+    """The sort values in `cursor`, checked to be exactly what `encode_cursor` makes of a page's last hit."""
+    if len(cursor) > CURSOR_MAX_CHARS:
+        raise serializers.ValidationError(_NOT_A_CURSOR)
     try:
-        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise serializers.ValidationError("Not a cursor returned by this API (`next_cursor`).") from exc
-    if not isinstance(values, list) or not all(isinstance(value, int | float | str) for value in values):
-        raise serializers.ValidationError("Not a cursor returned by this API (`next_cursor`).")
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")), parse_constant=_refuse_constant)
+    except (binascii.Error, ValueError, UnicodeError) as exc:
+        raise serializers.ValidationError(_NOT_A_CURSOR) from exc
+    if not (isinstance(values, list) and len(values) == CURSOR_LENGTH
+            and all(type(value) is int and _LONG_MIN <= value <= _LONG_MAX for value in values)):
+        raise serializers.ValidationError(_NOT_A_CURSOR)
     return tuple(values)
 
 

@@ -1,4 +1,4 @@
-"""Invalidate what a product change affects, once the change is committed."""
+"""Invalidate what a product change affects, once committed; delete a deleted upload's lines from the index."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from django.dispatch import receiver
 
 from cacheops.conf import CacheType
 from cacheops.invalidation import invalidate_cache_type
-from dashboard.models import Product
+from dashboard.client import SearchUnavailable
+from dashboard.models import Product, Upload
 
 
 def invalidate_products() -> None:
@@ -23,3 +24,18 @@ def invalidate_products() -> None:
 def product_changed(**kwargs: Any) -> None:
     """A product's name or slug shows in product lists and in the per-product volumes."""
     transaction.on_commit(invalidate_products)
+
+
+@receiver(post_delete, sender=Upload, dispatch_uid="dashboard.upload_deleted")
+def upload_deleted(instance: Upload, **kwargs: Any) -> None:
+    """Deleting an upload (admin, shell, API) deletes its lines from the index, then the answers that counted them.
+
+    The lines go at once, inside the delete's transaction: if the engine cannot delete them, the error
+    rolls the delete back, so no upload disappears while its lines stay searchable.
+    """
+    from dashboard.indexing import invalidate_after_upload, remove_upload_lines
+
+    if not remove_upload_lines(instance.pk):
+        raise SearchUnavailable(f"The lines of upload {instance.pk} could not be deleted from the search engine; "
+                                "the upload is kept. Try again in a moment.")
+    transaction.on_commit(lambda: invalidate_after_upload(instance.owner_id))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status, viewsets
 from rest_framework.exceptions import APIException, NotFound, ParseError, UnsupportedMediaType, ValidationError
@@ -26,12 +27,13 @@ from cacheops.conf import CacheType
 from cacheops.decorators import cache_response
 from dashboard import reports
 from dashboard.conf import dashboard_settings
-from dashboard.indexing import ingest_file, start_upload
+from dashboard.indexing import TooManyUploads, ingest_file, start_upload, sweep_stale_uploads
 from dashboard.ingest import InvalidLogFile
 from dashboard.models import Product, Upload
 from dashboard.openapi import (
     PAYLOAD_TOO_LARGE,
     SEARCH_UNAVAILABLE,
+    TOO_MANY_UPLOADS,
     DashboardSerializer,
     SearchResultsSerializer,
     TrendsSerializer,
@@ -53,6 +55,26 @@ class PayloadTooLarge(APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "payload_too_large"
     default_detail = "The upload is too large."
+
+
+class TooManyConcurrentUploads(APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "too_many_uploads"
+    default_detail = "Too many uploads in progress; wait for one to finish."
+
+
+class PrivateAnswerMixin:
+    """Per-user answers: `Cache-Control: private` and `Vary: Authorization, Cookie`, on hits and misses alike.
+
+    Set in `finalize_response`, outside `cache_response`, because the cache stores no answer marked
+    private: a shared proxy must not keep one user's page, but our per-user keyed cache may.
+    """
+
+    def finalize_response(self, request: Request, response: Response, *args, **kwargs) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_cache_control(response, private=True)
+        patch_vary_headers(response, ("Authorization", "Cookie"))
+        return response
 
 
 class DashboardView(APIView):
@@ -100,7 +122,8 @@ class UploadView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(request=UploadRequestSerializer,
-                   responses={201: UploadResultSerializer, 413: PAYLOAD_TOO_LARGE, 503: SEARCH_UNAVAILABLE})
+                   responses={201: UploadResultSerializer, 413: PAYLOAD_TOO_LARGE, 429: TOO_MANY_UPLOADS,
+                              503: SEARCH_UNAVAILABLE})
     def post(self, request: Request) -> Response:
         limit = dashboard_settings.UPLOAD_MAX_BYTES
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -122,8 +145,12 @@ class UploadView(APIView):
         if uploaded.size > limit:
             raise PayloadTooLarge(f"file: {uploaded.name} is {uploaded.size} bytes; the limit is {limit} bytes.")
         product = form.validated_data.get("product")
-        upload = start_upload(filename=uploaded.name, size_bytes=uploaded.size, owner_id=request.user.pk,
-                              product_id=product.pk if product else None)
+        sweep_stale_uploads()
+        try:
+            upload = start_upload(filename=uploaded.name, size_bytes=uploaded.size, owner_id=request.user.pk,
+                                  product_id=product.pk if product else None, limit_concurrency=True)
+        except TooManyUploads as exc:
+            raise TooManyConcurrentUploads(str(exc)) from exc
         try:
             result = ingest_file(upload, uploaded)
         except InvalidLogFile as exc:
@@ -135,6 +162,7 @@ class UploadView(APIView):
             "lines_read": result.lines_read,
             "lines_indexed": result.lines_indexed,
             "lines_unparsed": result.lines_unparsed,
+            "lines_future": result.lines_future,
             "status": upload.status,
         }, status=status.HTTP_201_CREATED)
 
@@ -170,7 +198,7 @@ def _profile_key(request: Request) -> str:
     return f"{key}:{request.cacheops_key_digest}"
 
 
-class UserProfileView(APIView):
+class UserProfileView(PrivateAnswerMixin, APIView):
     """A user's profile and upload statistics: that user or staff."""
 
     permission_classes = [IsSelfOrStaff]
@@ -200,7 +228,7 @@ def _user_dashboard_key(request: Request) -> str:
     return f"cache:user:{request.user.pk}:dashboard:{request.cacheops_key_digest}"
 
 
-class UserDashboardView(APIView):
+class UserDashboardView(PrivateAnswerMixin, APIView):
     """The KPIs over the caller's own uploads only."""
 
     @extend_schema(responses={200: DashboardSerializer, 503: SEARCH_UNAVAILABLE})

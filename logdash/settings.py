@@ -7,6 +7,7 @@ default SECRET_KEY is accepted and ALLOWED_HOSTS must be given.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "corsheaders",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "logdash",
@@ -90,7 +92,29 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Brute force (docs/security.md). django-axes counts failed logins on every form that authenticates
+# (/login/, the admin, the token view) per username and client address, and answers 429 once
+# AXES_FAILURE_LIMIT is reached, for AXES_COOLOFF_TIME. The token view is also rate-limited per
+# address (DRF throttle scope `login`). The client address is REMOTE_ADDR, or, behind
+# LOGDASH_TRUSTED_PROXIES reverse proxies (nginx: 1), the X-Forwarded-For entry the nearest trusted
+# proxy added: never an address the client wrote itself (logdash/security.py).
+LOGDASH_TRUSTED_PROXIES = int(os.environ.get("LOGDASH_TRUSTED_PROXIES", "0"))
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGDASH_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("LOGDASH_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "logdash.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "logdash.security.client_ip"
+LOGDASH_LOGIN_RATE = os.environ.get("LOGDASH_LOGIN_RATE", "10/minute")
 
 ROOT_URLCONF = "logdash.urls"
 WSGI_APPLICATION = "logdash.wsgi.application"
@@ -148,6 +172,10 @@ REST_FRAMEWORK = {
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "cacheops.negotiation.CachedContentNegotiation",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_SCHEMA_CLASS": "logdash.openapi.AutoSchema",
+    # Only views that name a scope are throttled: the token login (`login`, per client address).
+    "DEFAULT_THROTTLE_RATES": {"login": LOGDASH_LOGIN_RATE},
+    # 0: the throttle keys on REMOTE_ADDR, never on an X-Forwarded-For the client can forge.
+    "NUM_PROXIES": LOGDASH_TRUSTED_PROXIES,
 }
 
 # OpenAPI 3 at /api/schema/, Swagger UI at /api/docs/ with its assets served from our own static
@@ -193,6 +221,14 @@ METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 LOGDASH_UPLOAD_MAX_BYTES = int(os.environ.get("LOGDASH_UPLOAD_MAX_BYTES", str(100 * 1024 * 1024)))
+# What a gzip upload may inflate to: by default 10 times the upload limit (a gzip bomb is refused with 413).
+LOGDASH_UPLOAD_MAX_DECOMPRESSED_BYTES = (
+    int(os.environ["LOGDASH_UPLOAD_MAX_DECOMPRESSED_BYTES"])
+    if os.environ.get("LOGDASH_UPLOAD_MAX_DECOMPRESSED_BYTES") else None
+)
+# Uploads one user may run at once (one more is answered 429), and the longest message indexed per line.
+LOGDASH_UPLOAD_MAX_CONCURRENT_PER_USER = int(os.environ.get("LOGDASH_UPLOAD_MAX_CONCURRENT_PER_USER", "2"))
+LOGDASH_MAX_MESSAGE_CHARS = int(os.environ.get("LOGDASH_MAX_MESSAGE_CHARS", "8192"))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
@@ -212,10 +248,40 @@ if not DEBUG:
     }
 LOGIN_URL = "/admin/login/"
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
-    CSRF_COOKIE_SECURE = _env_bool("CSRF_COOKIE_SECURE", True)
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+# HTTPS. With DEBUG off every default is the secure one (`manage.py check --deploy` is clean); each can
+# be turned down from the environment, e.g. SECURE_SSL_REDIRECT=0 when a proxy already redirects.
+# Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https (only if the
+# proxy overwrites that header). DEBUG (make run, the tests) serves plain HTTP.
+SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = _env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers probe health over plain HTTP.
+SECURE_REDIRECT_EXEMPT = _env_list("SECURE_REDIRECT_EXEMPT", r"^api/health$")
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else str(365 * 24 * 3600)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+_proxy_ssl_header = _env_list("SECURE_PROXY_SSL_HEADER", "")
+if _proxy_ssl_header:
+    if len(_proxy_ssl_header) != 2:
+        raise ImproperlyConfigured("SECURE_PROXY_SSL_HEADER must be `HEADER,value`, e.g. HTTP_X_FORWARDED_PROTO,https.")
+    SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header)
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# The Content-Security-Policy of the pages people open in a browser (`/` and `/login/`, dashboard/pages.py):
+# scripts, styles and everything else from our own origin only, no inline script or style, no framing.
+LOGDASH_CONTENT_SECURITY_POLICY = os.environ.get("LOGDASH_CONTENT_SECURITY_POLICY", "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+]))
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {

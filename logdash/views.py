@@ -7,6 +7,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from logdash.clock import clock
@@ -46,8 +47,28 @@ class HealthView(APIView):
 
 
 class TokenView(ObtainAuthToken):
-    """DRF's token login, unchanged; annotated because DRF's view would document its input as its output."""
+    """DRF's token login, rate-limited per client address (throttle scope `login`, LOGDASH_LOGIN_RATE).
 
-    @extend_schema(request=AuthTokenSerializer, responses=_TOKEN, auth=[])
+    django-axes also locks a username and address pair out after AXES_FAILURE_LIMIT failures; both
+    answer 429. Only POST is throttled: a GET (405) costs nothing and readiness probes use it.
+    """
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    def get_throttles(self) -> list:
+        return super().get_throttles() if self.request.method == "POST" else []
+
+    def get_serializer_context(self) -> dict:
+        # authenticate() gets Django's request, not DRF's wrapper: django-axes marks a lockout on the
+        # request its middleware reads (`axes_locked_out`), which a mark on the wrapper never reaches.
+        return {**super().get_serializer_context(), "request": self.request._request}
+
+    @extend_schema(request=AuthTokenSerializer, auth=[], responses={
+        200: _TOKEN,
+        400: OpenApiResponse(description="Wrong username or password, or a field missing (`invalid`)."),
+        429: OpenApiResponse(description="Too many logins from this address (`throttled`), or too many failed "
+                                         "ones for this username (`locked_out`); see Retry-After."),
+    })
     def post(self, request: Request, *args, **kwargs) -> Response:
         return super().post(request, *args, **kwargs)

@@ -68,7 +68,8 @@ def test_deep_pages_use_search_after_with_a_unique_sort():
 
 def test_trends_query_covers_exactly_the_requested_days():
     body = queries.trends_query(days=30, now=NOW, tz=UTC, tz_name="UTC").to_dict()
-    assert body["query"]["bool"]["filter"] == [{"range": {"@timestamp": {"gte": "2026-10-30T00:00:00+00:00"}}}]
+    assert body["query"]["bool"]["filter"] == [{"range": {"@timestamp": {
+        "gte": "2026-10-30T00:00:00+00:00", "lt": "2026-11-29T00:00:00+00:00"}}}]
     assert body["size"] == 0
     assert body["aggs"]["per_day"]["date_histogram"]["extended_bounds"]["min"] == "2026-10-30"
     assert body["aggs"]["errors"]["aggs"]["top_patterns"]["terms"] == {"field": "message_pattern", "size": 10}

@@ -27,6 +27,25 @@ from django.test.utils import override_settings
 
 from logdash.services import RunningService, ServiceError, find_or_start_redis, start_search_engine
 
+# The demo superuser's password when LOGDASH_ADMIN_PASSWORD is not set: for a laptop (DEBUG on) only.
+DEFAULT_ADMIN_PASSWORD = "admin"
+
+
+def check_admin_password() -> None:
+    """Refuse, outside DEBUG, to create or announce a superuser whose password anyone can guess.
+
+    `make run` (DEBUG=1) keeps admin/admin for the demo; a server started with DEBUG off and the
+    defaults would otherwise serve an admin account open to the first visitor.
+    """
+    password = settings.LOGDASH_ADMIN_PASSWORD
+    if settings.DEBUG or password not in {DEFAULT_ADMIN_PASSWORD, settings.LOGDASH_ADMIN_USER, ""}:
+        return
+    raise CommandError(
+        f"DEBUG is off and the admin password is {password!r}, which anyone can guess: rundev will not create "
+        "or advertise that account. Set LOGDASH_ADMIN_PASSWORD to a long random password, or run with DEBUG=1 "
+        "for development."
+    )
+
 
 def port_is_taken(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -48,6 +67,7 @@ class Command(BaseCommand):
         parser.add_argument("--demo-lines", type=int, default=settings.LOGDASH_DEMO_LINES)
 
     def handle(self, *args: Any, host: str, port: int, workers: int, demo_lines: int, **options: Any) -> None:
+        check_admin_password()
         if workers < 2:
             raise CommandError(f"--workers={workers}: serve with 2 workers or more, so shared state is really shared.")
         if port_is_taken(host, port):
@@ -110,10 +130,8 @@ class Command(BaseCommand):
         user_model.objects.create_superuser(
             settings.LOGDASH_ADMIN_USER, f"{settings.LOGDASH_ADMIN_USER}@localhost", settings.LOGDASH_ADMIN_PASSWORD
         )
-        self.stdout.write(
-            f"Admin: created superuser {settings.LOGDASH_ADMIN_USER!r} "
-            f"with password {settings.LOGDASH_ADMIN_PASSWORD!r}"
-        )
+        shown = repr(settings.LOGDASH_ADMIN_PASSWORD) if settings.DEBUG else "from LOGDASH_ADMIN_PASSWORD"
+        self.stdout.write(f"Admin: created superuser {settings.LOGDASH_ADMIN_USER!r} with password {shown}")
 
     def _serve(self, host: str, port: int, workers: int, overrides: dict[str, Any]) -> None:
         environment = [f"REDIS_URL={overrides['REDIS_URL']}", f"PROMETHEUS_MULTIPROC_DIR={self._metrics_dir()}"]
@@ -126,7 +144,8 @@ class Command(BaseCommand):
             command += ["--env", item]
         self.stdout.write(self.style.SUCCESS(
             f"\nlogdash is serving on http://{host}:{port}/  (API: /api/, admin: /admin/, health: /api/health)\n"
-            f"Log in as {settings.LOGDASH_ADMIN_USER!r} / {settings.LOGDASH_ADMIN_PASSWORD!r}. "
+            f"Log in as {settings.LOGDASH_ADMIN_USER!r} / "
+            f"{repr(settings.LOGDASH_ADMIN_PASSWORD) if settings.DEBUG else '(LOGDASH_ADMIN_PASSWORD)'}. "
             "Ctrl-C stops everything.\n"
         ))
         self.stdout.flush()
