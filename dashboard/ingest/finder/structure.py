@@ -1,0 +1,163 @@
+"""
+What the structure finder decided about a file, compiled into a fast per-line parser.
+
+A `Structure` is plain data (the layout, where it sits, where the level and source are) plus
+the words and pattern the upload report shows; `GenericFormat` is the `LogFormat` built from
+it, which the ingestion pipeline uses like any named format.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import tzinfo
+
+from dashboard.ingest.finder.fields import make_assembler
+from dashboard.ingest.finder.layouts import Layout
+from dashboard.ingest.finder.vocabulary import letter_level, word_level
+from dashboard.ingest.formats.base import LogFormat
+from dashboard.ingest.levels import UNKNOWN
+from dashboard.ingest.records import ParseContext, ParsedLine
+
+# A timestamp is looked for this far into a line at most (LogScale looks at 128 characters).
+MAX_OFFSET = 160
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a timestamp starts: after `tokens` whitespace-separated tokens and the literal `lead` (e.g. `[`)."""
+
+    tokens: int
+    lead: str
+    anywhere: bool = False  # no consistent place: the first match in the first MAX_OFFSET characters
+
+    def prefix_regex(self) -> str:
+        if self.anywhere:
+            return ""
+        return r"^\s*" + r"(?:\S+\s+)" * self.tokens + re.escape(self.lead)
+
+    def describe(self) -> str:
+        if self.anywhere:
+            return f"anywhere in the first {MAX_OFFSET} characters"
+        where = f"at token {self.tokens + 1}"
+        return where + (f" after `{self.lead}`" if self.lead else "")
+
+
+@dataclass(frozen=True)
+class Structure:
+    """The layout decided for a file from its sample, and how well it read that sample."""
+
+    layout: Layout
+    position: Position
+    pattern_text: str  # the timestamp as strftime directives, e.g. `%Y-%m-%d %H:%M:%S,%f`
+    first_tail_token: int  # the 1-based token number, in a sampled line, of the first token after the timestamp
+    level_after: int | None = None  # level token index counted from the end of the timestamp
+    level_before: int | None = None  # ... or counted from the line start, when it precedes the timestamp
+    level_letters: bool = False  # single letters (glog, logcat) count as levels at this position
+    source_after: int | None = None  # source token index from the end of the timestamp (`name:` or `name[pid]:`)
+    host_after: int | None = None
+    sample_lines: int = 0
+    sample_timestamps: int = 0
+    sample_levels: int = 0
+    notes: tuple[str, ...] = field(default=())
+
+    def describe(self) -> str:
+        """The decision in words, e.g. "timestamp `%Y-%m-%d %H:%M:%S` at token 1, level at token 3"."""
+        parts = [f"timestamp `{self.pattern_text}` ({self.layout.name}) {self.position.describe()}"]
+        base = self.first_tail_token
+        if self.level_before is not None:
+            parts.append(f"level at token {self.level_before + 1}")
+        elif self.level_after is not None:
+            parts.append(f"level at token {base + self.level_after}" + (" (single letters)" if self.level_letters
+                                                                         else ""))
+        else:
+            parts.append("no level column")
+        if self.host_after is not None:
+            parts.append(f"host at token {base + self.host_after}")
+        if self.source_after is not None:
+            parts.append(f"source at token {base + self.source_after}")
+        return ", ".join(parts + list(self.notes))
+
+    def pattern(self) -> str:
+        """A compact pattern of the whole line, e.g. `<timestamp:%Y-%m-%d %H:%M:%S> <level> <source>: <message>`."""
+        pieces = ["<token>"] * self.position.tokens + [f"{self.position.lead}<timestamp:{self.pattern_text}>"]
+        after = max(x for x in (self.level_after, self.source_after, self.host_after, -1) if x is not None) + 1
+        slots = ["<token>"] * after
+        if self.level_before is not None:
+            pieces[self.level_before] = "<level>"
+        if self.level_after is not None:
+            slots[self.level_after] = "<level>"
+        if self.host_after is not None:
+            slots[self.host_after] = "<host>"
+        if self.source_after is not None:
+            slots[self.source_after] = "<source>:"
+        return " ".join(pieces + slots + ["<message>"])
+
+
+_SOURCE = re.compile(r"(?P<source>[^\s\[]+?)(?:\[(?P<pid>\d+)\])?:$")
+
+
+class GenericFormat(LogFormat):
+    """The `LogFormat` a `Structure` compiles to: one anchored regex and index lookups per line."""
+
+    name = "generic"
+
+    def __init__(self, structure: Structure, timezone: tzinfo | None = None) -> None:
+        self.structure = structure
+        self.timezone = timezone
+        layout_regex = structure.layout.regex
+        self._anchored = re.compile(structure.position.prefix_regex() + layout_regex)
+        self._anywhere = re.compile(layout_regex)
+        self._assemble = make_assembler(self._anchored)
+        self._assemble_anywhere = make_assembler(self._anywhere)
+        self._glog_level = self._anchored.groupindex.get("L")
+        self._lookup = _letter_or_word if structure.level_letters else word_level
+        consumed = [x for x in (structure.level_after, structure.source_after, structure.host_after) if x is not None]
+        self._consumed = max(consumed) + 1 if consumed else 0
+
+    def matches(self, line: str) -> bool:
+        return self._anchored.match(line) is not None
+
+    def parse(self, line: str, line_number: int, context: ParseContext) -> ParsedLine | None:
+        default = self.timezone or context.default_timezone
+        match = self._anchored.match(line)
+        try:
+            if match is not None:
+                timestamp = self._assemble(match, context, default)
+            else:
+                match = self._anywhere.search(line, 0, MAX_OFFSET)
+                if match is None:
+                    return None
+                timestamp = self._assemble_anywhere(match, context, default)
+        except ValueError:
+            return None
+        structure = self.structure
+        rest = line[match.end():]
+        consumed = self._consumed
+        parts = rest.split(None, consumed) if consumed else [rest.strip()]
+        level = UNKNOWN
+        if self._glog_level is not None:
+            level = self._lookup(match.group(self._glog_level)) or UNKNOWN
+        elif structure.level_after is not None:
+            if len(parts) > structure.level_after:
+                level = self._lookup(parts[structure.level_after]) or UNKNOWN
+        elif structure.level_before is not None:
+            before = line[:match.start()].split()
+            if len(before) > structure.level_before:
+                level = self._lookup(before[structure.level_before]) or UNKNOWN
+        source = host = process = ""
+        if structure.source_after is not None and len(parts) > structure.source_after:
+            found = _SOURCE.match(parts[structure.source_after])
+            if found is not None:
+                source, process = found.group("source"), found.group("pid") or ""
+        if structure.host_after is not None and len(parts) > structure.host_after:
+            host = parts[structure.host_after]
+        message = parts[consumed] if len(parts) > consumed else " ".join(parts)
+        return ParsedLine(line_number, timestamp, level, source, host, process, message, line, True)
+
+    def __repr__(self) -> str:
+        return f"<GenericFormat {self.structure.describe()!r}>"
+
+
+def _letter_or_word(token: str) -> str | None:
+    return letter_level(token) or word_level(token)
