@@ -72,32 +72,35 @@ def make_assembler(pattern: re.Pattern[str]) -> Assembler:
 
         return from_epoch
 
-    year4, year2, month, month_name = index.get("Y"), index.get("y"), index.get("m"), index.get("b")
-    day, hour, minute, second = index["d"], index["H"], index["M"], index["S"]
-    fraction, ampm, zone_group = index.get("f"), index.get("p"), index.get("z")
+    # Group numbers, 0 where the layout lacks the group: `groups()` is read once per line and
+    # indexed (position n - 1), which is cheaper than one `group()` call per field.
+    year4, year2, month, month_name = (index.get(name, 0) - 1 for name in ("Y", "y", "m", "b"))
+    day, hour, minute, second = (index[name] - 1 for name in ("d", "H", "M", "S"))
+    fraction, ampm, zone_group = (index.get(name, 0) - 1 for name in ("f", "p", "z"))
 
     def assemble(match: re.Match[str], context: ParseContext, default: tzinfo) -> datetime:
-        group = match.group
-        month_number = int(group(month)) if month else MONTH_NUMBERS[group(month_name)[:3].lower()]
-        day_number = int(group(day))
-        if year4:
-            year = int(group(year4))
-        elif year2:
-            short = int(group(year2))
+        groups = match.groups()
+        month_number = int(groups[month]) if month >= 0 else MONTH_NUMBERS[groups[month_name][:3].lower()]
+        day_number = int(groups[day])
+        if year4 >= 0:
+            year = int(groups[year4])
+        elif year2 >= 0:
+            short = int(groups[year2])
             year = 2000 + short if short < 69 else 1900 + short  # POSIX %y
         else:
             year = context.year_for(month_number, day_number)
-        hours = int(group(hour))
-        if ampm and (half := group(ampm)):
+        hours = int(groups[hour])
+        if ampm >= 0 and (half := groups[ampm]):
             if hours > 12 or hours == 0:
                 raise ValueError(f"hour {hours} with {half}")
             hours = hours % 12 + (12 if half[0] in "pP" else 0)
         micros = 0
-        if fraction and (digits := group(fraction)):
+        if fraction >= 0 and (digits := groups[fraction]):
             digits = digits[:6]
             micros = int(digits) * _FRACTION_SCALE[len(digits)]
-        written_zone = group(zone_group) if zone_group else None
-        return datetime(year, month_number, day_number, hours, int(group(minute)), min(int(group(second)), 59),
+        written_zone = groups[zone_group] if zone_group >= 0 else None
+        seconds = int(groups[second])
+        return datetime(year, month_number, day_number, hours, int(groups[minute]), 59 if seconds > 59 else seconds,
                         micros, tzinfo=zone(written_zone) if written_zone else default)
 
     return assemble

@@ -34,7 +34,7 @@ class Position:
     def prefix_regex(self) -> str:
         if self.anywhere:
             return ""
-        return r"^\s*" + r"(?:\S+\s+)" * self.tokens + re.escape(self.lead)
+        return r"(?P<pre>^\s*" + r"(?:\S+\s+)" * self.tokens + re.escape(self.lead) + ")"
 
     def describe(self) -> str:
         if self.anywhere:
@@ -94,7 +94,15 @@ class Structure:
         return " ".join(pieces + slots + ["<message>"])
 
 
-_SOURCE = re.compile(r"(?P<source>[^\s\[]+?)(?:\[(?P<pid>\d+)\])?:$")
+def _source(token: str) -> tuple[str, str]:
+    """`sshd[24200]:` as (`sshd`, `24200`), `dfs.DataNode:` as (`dfs.DataNode`, ``); anything else as empty."""
+    if token[-1:] != ":":
+        return "", ""
+    name = token[:-1]
+    if name[-1:] == "]" and "[" in name:
+        name, _, pid = name[:-1].partition("[")
+        return name, pid
+    return name, ""
 
 
 class GenericFormat(LogFormat):
@@ -111,7 +119,7 @@ class GenericFormat(LogFormat):
         self._assemble = make_assembler(self._anchored)
         self._assemble_anywhere = make_assembler(self._anywhere)
         self._glog_level = self._anchored.groupindex.get("L")
-        self._lookup = _letter_or_word if structure.level_letters else word_level
+        self._lookup = _Memo(_letter_or_word if structure.level_letters else word_level)
         consumed = [x for x in (structure.level_after, structure.source_after, structure.host_after) if x is not None]
         self._consumed = max(consumed) + 1 if consumed else 0
 
@@ -142,14 +150,13 @@ class GenericFormat(LogFormat):
             if len(parts) > structure.level_after:
                 level = self._lookup(parts[structure.level_after]) or UNKNOWN
         elif structure.level_before is not None:
-            before = line[:match.start()].split()
+            start = match.end("pre") if "pre" in match.re.groupindex else match.start()
+            before = line[:start].split()
             if len(before) > structure.level_before:
                 level = self._lookup(before[structure.level_before]) or UNKNOWN
         source = host = process = ""
         if structure.source_after is not None and len(parts) > structure.source_after:
-            found = _SOURCE.match(parts[structure.source_after])
-            if found is not None:
-                source, process = found.group("source"), found.group("pid") or ""
+            source, process = _source(parts[structure.source_after])
         if structure.host_after is not None and len(parts) > structure.host_after:
             host = parts[structure.host_after]
         message = parts[consumed] if len(parts) > consumed else " ".join(parts)
@@ -157,6 +164,22 @@ class GenericFormat(LogFormat):
 
     def __repr__(self) -> str:
         return f"<GenericFormat {self.structure.describe()!r}>"
+
+
+class _Memo(dict):
+    """A level lookup remembered per token: a level column holds few distinct tokens, read on every line."""
+
+    def __init__(self, lookup) -> None:
+        super().__init__()
+        self._lookup = lookup
+
+    def __call__(self, token: str) -> str | None:
+        level = self.get(token, False)
+        if level is False:
+            level = self._lookup(token)
+            if len(self) < 10_000:
+                self[token] = level
+        return level
 
 
 def _letter_or_word(token: str) -> str | None:
