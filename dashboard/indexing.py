@@ -22,6 +22,8 @@ from django.utils import timezone
 from dashboard import client, metrics
 from dashboard.conf import dashboard_settings
 from dashboard.ingest import InvalidLogFile, ParsedLine, open_log_text, parse_lines
+from dashboard.ingest.options import ParseOptions
+from dashboard.ingest.report import ParseReport
 from dashboard.models import Upload
 from dashboard.patterns import mask_message
 from dashboard.queries import upload_lines_query
@@ -76,9 +78,12 @@ def _documents(lines: Iterable[ParsedLine], upload: Upload, tally: _Tally,
         }
 
 
-def ingest_file(upload: Upload, fileobj: BinaryIO, *, progress: Callable[[int], None] | None = None) -> IngestResult:
+def ingest_file(upload: Upload, fileobj: BinaryIO, *, progress: Callable[[int], None] | None = None,
+                options: ParseOptions | None = None) -> IngestResult:
     """Index every line of `fileobj` as part of `upload`; raise `InvalidLogFile` or `SearchUnavailable` on failure."""
     tally = _Tally()
+    options = options or ParseOptions()
+    report = ParseReport()
     started = perf_counter()
     try:
         client.ensure_index()
@@ -87,7 +92,8 @@ def ingest_file(upload: Upload, fileobj: BinaryIO, *, progress: Callable[[int], 
             max_decompressed_bytes=dashboard_settings.UPLOAD_MAX_DECOMPRESSED_BYTES,
             max_line_bytes=dashboard_settings.MAX_LINE_BYTES,
         )
-        log_format, parsed = parse_lines(lines, now=timezone.now(), default_timezone=UTC)
+        log_format, parsed = parse_lines(lines, now=timezone.now(), default_timezone=options.timezone or UTC,
+                                         log_format=options.log_format, declared=options.declared, report=report)
         upload.detected_format = log_format.name
         indexed = client.bulk_index(_documents(parsed, upload, tally, progress),
                                     chunk_size=dashboard_settings.BULK_BATCH_SIZE)
@@ -101,6 +107,7 @@ def ingest_file(upload: Upload, fileobj: BinaryIO, *, progress: Callable[[int], 
     upload.status = Upload.Status.COMPLETE
     upload.lines_read, upload.lines_indexed, upload.lines_unparsed = tally.read, indexed, tally.unparsed
     upload.completed_at = timezone.now()
+    report.store_on(upload)
     upload.save()
     transaction.on_commit(lambda: invalidate_after_upload(upload.owner_id))
     metrics.record_upload(lines_indexed=indexed, seconds=perf_counter() - started)

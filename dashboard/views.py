@@ -26,7 +26,7 @@ from dashboard import reports
 from dashboard.conf import dashboard_settings
 from dashboard.indexing import ingest_file, start_upload
 from dashboard.ingest import InvalidLogFile
-from dashboard.models import Product, Upload
+from dashboard.models import LogFormat, Product, Upload
 from dashboard.openapi import (
     PAYLOAD_TOO_LARGE,
     SEARCH_UNAVAILABLE,
@@ -39,6 +39,8 @@ from dashboard.openapi import (
 from dashboard.permissions import IsSelfOrStaff, ReadAuthenticatedWriteStaff
 from dashboard.popularity import record_search
 from dashboard.serializers import (
+    REPORT_FIELDS,
+    LogFormatSerializer,
     ProductSerializer,
     SearchParamsSerializer,
     TrendsParamsSerializer,
@@ -122,8 +124,9 @@ class UploadView(APIView):
         product = form.validated_data.get("product")
         upload = start_upload(filename=uploaded.name, size_bytes=uploaded.size, owner_id=request.user.pk,
                               product_id=product.pk if product else None)
+        upload.requested_format, upload.timezone = form.validated_data["format"], form.validated_data["timezone"]
         try:
-            result = ingest_file(upload, uploaded)
+            result = ingest_file(upload, uploaded, options=form.validated_data["options"])
         except InvalidLogFile as exc:
             raise ValidationError({"file": [str(exc)]}) from exc
         return Response({
@@ -134,6 +137,7 @@ class UploadView(APIView):
             "lines_indexed": result.lines_indexed,
             "lines_unparsed": result.lines_unparsed,
             "status": upload.status,
+            **{field: getattr(upload, field) for field in REPORT_FIELDS},
         }, status=status.HTTP_201_CREATED)
 
 
@@ -221,3 +225,14 @@ class ProductViewSet(viewsets.ModelViewSet):
     @cache_response(CacheType.PRODUCT)
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         return super().retrieve(request, *args, **kwargs)
+
+
+class LogFormatViewSet(viewsets.ModelViewSet):
+    """
+    Declared log formats: authenticated users read, staff write. A format that does not compile
+    or does not read its own example line is refused with a 400 naming the reason.
+    """
+
+    queryset = LogFormat.objects.all()
+    serializer_class = LogFormatSerializer
+    permission_classes = [ReadAuthenticatedWriteStaff]

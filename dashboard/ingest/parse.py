@@ -64,8 +64,11 @@ def parse_lines(
 
 
 def _decide(sample: list[str], now: datetime, declared: Sequence[LogFormat], named: bool) -> LogFormat:
-    candidates = (*declared, *(FORMATS if named else ()))
-    log_format = detect_format(sample[:NAMED_SAMPLE_SIZE], formats=candidates) if candidates else UNKNOWN_FORMAT
+    """Declared formats first (the operator knows best), then the named ones, then the structure finder."""
+    log_format = UNKNOWN_FORMAT
+    for formats in (tuple(declared), FORMATS if named else ()):
+        if formats and log_format is UNKNOWN_FORMAT:
+            log_format = detect_format(sample[:NAMED_SAMPLE_SIZE], formats=formats)
     if log_format is UNKNOWN_FORMAT:
         structure = find_structure(sample, now=now)
         if structure is not None:

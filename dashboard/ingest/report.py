@@ -46,3 +46,11 @@ class ParseReport:
     @property
     def level_share(self) -> float | None:
         return self.with_level / self.lines if self.lines else None
+
+    def store_on(self, upload) -> None:
+        """Copy the report onto an `Upload` (not saved here: the caller saves it with the rest)."""
+        upload.layout_description = self.description
+        upload.layout_pattern = self.pattern
+        upload.timestamp_share = self.timestamp_share
+        upload.level_share = self.level_share
+        upload.unmatched_lines = self.unmatched
