@@ -85,7 +85,8 @@ def _explain(log_format: LogFormat) -> tuple[str, str]:
     describe = getattr(log_format, "describe", None)
     if describe is not None:
         return describe()
-    return f"the named format `{log_format.name}`", log_format.pattern.pattern
+    pattern = getattr(log_format, "pattern", None)
+    return f"the named format `{log_format.name}`", pattern.pattern if pattern is not None else ""
 
 
 def _reported(lines: Iterator[ParsedLine], report: ParseReport) -> Iterator[ParsedLine]:
