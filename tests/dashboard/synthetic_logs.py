@@ -91,11 +91,15 @@ def _unpadded(fmt: str) -> Render:
 
 
 def _epoch(scale: int, with_fraction: bool = False, template: str = "{e} {L} {m}") -> Render:
+    """An epoch number (`{e}`); `{b}` is the same time written year-less, syslog style, before the message."""
+
     def render(moment: datetime, level: str, rng: random.Random) -> str:
         seconds = int(moment.timestamp())
         value = f"{seconds}.{moment.microsecond:06d}" if with_fraction else str(
             seconds * scale + moment.microsecond * scale // 1_000_000)
-        return template.replace("{e}", value).replace("{L}", level).replace("{m}", _message(rng))
+        text = template.replace("{e}", value).replace("{L}", level)
+        text = text.replace("{b}", moment.strftime("%b %d %H:%M:%S") + " node7/node7 crond[12]: {m}")
+        return text.replace("{m}", _message(rng))
 
     return render
 
@@ -156,6 +160,9 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout("logrus key=value", _t('time="%Y-%m-%dT%H:%M:%SZ" level={L} msg="{m}"'), "lower"),
     Layout("rust env_logger", _t("[%Y-%m-%dT%H:%M:%SZ {L}  my_crate::net] {m}"), "rust"),
     Layout("failure and panic words", _t("%Y-%m-%d %H:%M:%S {L} {m}"), "failure"),
+    Layout("compact date, dash, colon time, millis after a colon",
+           _t("%Y%m%d-%H:%M:%S{f}|Step_LSC|{n}|{m}", 3, ":"), None, digits=3),
+    Layout("epoch then a year-less written time", _epoch(1, template="- {e} node7 {b}"), None),
     Layout("12h unpadded with AM/PM and full weekday", _unpadded("%A %B {d}, %Y {I}:%M:%S %p {L} {m}"), "windows"),
 )
 

@@ -8,6 +8,7 @@ pinned so that year-less layouts do not depend on the day the tests run.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -98,3 +99,14 @@ def test_the_report_says_what_was_decided_and_how_much_was_read():
     assert "level at token 4" in report.description
     assert (report.with_timestamp, report.with_level, report.lines) == (30, 30, 31)
     assert report.unmatched == [{"line": 2, "text": "   at a stack frame"}]
+
+
+def test_a_written_year_less_time_takes_its_year_from_the_epoch_on_its_line():
+    # Supercomputer logs write an epoch (UTC) and the local time of the node (here UTC-8), year-less.
+    pacific = ZoneInfo("America/Los_Angeles")
+    epochs = [1104548400 + 7 * n for n in range(40)]  # 2005-01-01 03:00:00 UTC onwards: Dec 31 2004 locally
+    lines = [f"- {epoch} 2004.12.31 dn228 {datetime.fromtimestamp(epoch, pacific):%b %d %H:%M:%S} dn228/dn228 "
+             f"crond[{n}]: session opened" for n, epoch in enumerate(epochs)]
+    log_format, parsed = parse_lines(lines, now=NOW, named=False, default_timezone=pacific)
+    assert "year taken from the epoch at token 2" in log_format.structure.describe()
+    assert [line.timestamp.timestamp() for line in parsed] == epochs

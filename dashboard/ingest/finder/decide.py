@@ -30,8 +30,9 @@ PREVIEW_SIZE = 100
 MIN_TIMESTAMP_SHARE = 0.2
 # The share of reading lines that must agree on one place for it to be the place.
 MIN_POSITION_SHARE = 0.8
-# Consecutive times that must not go backwards: threads interleave, so not all of them.
-MIN_ORDERED_SHARE = 0.6
+# Consecutive times that must not go backwards: threads interleave and some collectors merge
+# nodes' logs out of order, so not all of them; a column of random numbers sits near 0.5.
+MIN_ORDERED_SHARE = 0.4
 # A level column: whole words on this share of timestamped lines, or single letters on nearly all.
 MIN_LEVEL_WORD_SHARE = 0.3
 MIN_LEVEL_LETTER_SHARE = 0.9
@@ -59,6 +60,7 @@ def find_structure(sample: list[str], *, now: datetime) -> Structure | None:
         return None
     context = ParseContext(now, UTC)
     best: _Reading | None = None
+    readings: list[_Reading] = []
     # A layout that reads too little of the first lines cannot read enough of the sample (nor
     # can it, with a little margin, when the start is a stack trace): try the rest only on those.
     head = lines[:PREVIEW_SIZE]
@@ -66,11 +68,30 @@ def find_structure(sample: list[str], *, now: datetime) -> Structure | None:
         if len(lines) > len(head) and _read(layout, head, context, min_share=MIN_TIMESTAMP_SHARE / 2) is None:
             continue
         reading = _read(layout, lines, context)
-        if reading is not None and (best is None or reading.key > best.key):
-            best = reading
+        if reading is not None:
+            readings.append(reading)
+            if best is None or reading.key > best.key:
+                best = reading
     if best is None:
         return None
+    if best.layout.epoch:
+        written = _written_beside_epoch(best, readings)
+        if written is not None:
+            return _describe(written, lines, year_from=best)
     return _describe(best, lines)
+
+
+def _written_beside_epoch(epoch: _Reading, readings: list[_Reading]) -> _Reading | None:
+    """
+    A year-less written time on the same lines as an epoch (supercomputer logs: `1131566461 ...
+    Nov 9 12:01:01`), which the epoch wins only for its year. The written time is what a
+    reader sees and is in the writer's zone, which `timezone=` can name; the epoch is UTC.
+    So the written time is kept, with its year taken from the epoch of the same line.
+    """
+    candidates = [reading for reading in readings if not reading.layout.epoch and not reading.layout.has_year
+                  and not reading.position.anywhere and reading.key[0] == epoch.key[0]
+                  and not epoch.position.anywhere]
+    return max(candidates, key=lambda reading: reading.key, default=None)
 
 
 def _read(layout: Layout, lines: list[str], context: ParseContext,
@@ -163,7 +184,7 @@ def _pattern_text(match) -> str:
     return text
 
 
-def _describe(reading: _Reading, lines: list[str]) -> Structure:
+def _describe(reading: _Reading, lines: list[str], year_from: _Reading | None = None) -> Structure:
     """Find the level, source and host columns around the decided timestamp, and build the `Structure`."""
     hits = reading.hits
     tails = [lines[i][e:].split(None, MAX_LEVEL_TOKEN + 1)[:MAX_LEVEL_TOKEN + 1] for i, _, e, _ in hits]
@@ -173,7 +194,9 @@ def _describe(reading: _Reading, lines: list[str]) -> Structure:
     first_tail_token = len(first_line[:first_end].split()) + (0 if glued else 1)
     total = len(hits)
     notes: list[str] = []
-    if not reading.layout.has_year:
+    if year_from is not None:
+        notes.append(f"year taken from the epoch {year_from.position.describe()}")
+    elif not reading.layout.has_year:
         notes.append("year taken from the upload date")
     if reading.layout.epoch:
         notes.append("epoch times are UTC")
@@ -229,4 +252,5 @@ def _describe(reading: _Reading, lines: list[str]) -> Structure:
         sample_timestamps=total,
         sample_levels=level_count,
         notes=tuple(notes),
+        year_from=year_from.position if year_from is not None else None,
     )

@@ -96,6 +96,9 @@ def _named_dates() -> list[tuple[str, str, bool, int]]:
     ]
 
 
+EPOCH_LAYOUT = Layout("epoch", _START + r"(?P<E>\d{9,19})(?:\.(?P<f>\d{1,9}))?" + r"(?![\d.:]\d)", True, epoch=True)
+
+
 def build_catalogue() -> tuple[Layout, ...]:
     """Every layout, with date-time, time-date and the special shapes (ctime, Apache, epoch, glog)."""
     layouts: list[Layout] = []
@@ -104,7 +107,10 @@ def build_catalogue() -> tuple[Layout, ...]:
         joiner = r"(?:[T _-]|\s+|:)" if not compact else r"(?:[T _-]?)"
         time = _COMPACT_TIME if compact else TIME
         layouts.append(Layout(f"{name} time", _START + date + joiner + time + ZONE + _END, has_year, order=order))
-        if not compact:
+        if compact:  # HealthApp: `20171223-22:15:29:606`
+            layouts.append(Layout(f"{name} colon time", _START + date + r"(?:[T _-])" + TIME + ZONE + _END,
+                                  has_year, order=60 + order))
+        else:
             layouts.append(Layout(f"time {name}", _START + TIME + ZONE + r"\s+" + date + _END, has_year,
                                   order=20 + order))
             layouts.append(Layout(f"{name} dotted time", _START + date + r"[-_T ]" + _DOTTED_TIME + ZONE + _END,
@@ -114,8 +120,7 @@ def build_catalogue() -> tuple[Layout, ...]:
                           + _END, True, order=0))
     # glog: the level letter glued to a year-less month-day, `I0117 13:45:12.345678`.
     layouts.append(Layout("glog", r"^(?P<L>[IWEF])" + _M2 + _D2 + r"\s+" + TIME + _END, False, order=0))
-    layouts.append(Layout("epoch", _START + r"(?P<E>\d{9,19})(?:\.(?P<f>\d{1,9}))?" + r"(?![\d.:]\d)", True,
-                          epoch=True, order=0))
+    layouts.append(EPOCH_LAYOUT)
     return tuple(layouts)
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import date, datetime, tzinfo
 
-from dashboard.ingest.finder.fields import make_assembler
-from dashboard.ingest.finder.layouts import Layout
+from dashboard.ingest.finder.fields import epoch_datetime, make_assembler
+from dashboard.ingest.finder.layouts import EPOCH_LAYOUT, Layout
 from dashboard.ingest.finder.vocabulary import letter_level, word_level
 from dashboard.ingest.formats.base import LogFormat
 from dashboard.ingest.levels import UNKNOWN
@@ -60,6 +60,7 @@ class Structure:
     sample_timestamps: int = 0
     sample_levels: int = 0
     notes: tuple[str, ...] = field(default=())
+    year_from: Position | None = None  # a year-less layout's year comes from the epoch at this position
 
     def describe(self) -> str:
         """The decision in words, e.g. "timestamp `%Y-%m-%d %H:%M:%S` at token 1, level at token 3"."""
@@ -122,12 +123,17 @@ class GenericFormat(LogFormat):
         self._lookup = _Memo(_letter_or_word if structure.level_letters else word_level)
         consumed = [x for x in (structure.level_after, structure.source_after, structure.host_after) if x is not None]
         self._consumed = max(consumed) + 1 if consumed else 0
+        self._epoch_year = None
+        if structure.year_from is not None:
+            self._epoch_year = re.compile(structure.year_from.prefix_regex() + EPOCH_LAYOUT.regex)
 
     def matches(self, line: str) -> bool:
         return self._anchored.match(line) is not None
 
     def parse(self, line: str, line_number: int, context: ParseContext) -> ParsedLine | None:
         default = self.timezone or context.default_timezone
+        if self._epoch_year is not None:
+            context = _EpochYear.of(self._epoch_year.match(line), context)
         match = self._anchored.match(line)
         try:
             if match is not None:
@@ -160,10 +166,46 @@ class GenericFormat(LogFormat):
         if structure.host_after is not None and len(parts) > structure.host_after:
             host = parts[structure.host_after]
         message = parts[consumed] if len(parts) > consumed else " ".join(parts)
+        if not consumed:
+            message = message.lstrip(_CLOSING)  # the `]` or `|` that closed the timestamp
         return ParsedLine(line_number, timestamp, level, source, host, process, message, line, True)
 
     def __repr__(self) -> str:
         return f"<GenericFormat {self.structure.describe()!r}>"
+
+
+_CLOSING = "])}>|,; \t"
+
+
+class _EpochYear:
+    """Stands in for `ParseContext.year_for` on a line whose year comes from its own epoch."""
+
+    __slots__ = ("moment",)
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    @classmethod
+    def of(cls, match: re.Match[str] | None, context: ParseContext) -> ParseContext | _EpochYear:
+        if match is None:
+            return context
+        try:
+            return cls(epoch_datetime(int(match.group("E")), None))
+        except ValueError:
+            return context
+
+    def year_for(self, month: int, day: int) -> int:
+        """The year, among the epoch's and its neighbours, that puts month/day nearest the epoch's date."""
+        year = self.moment.year
+        candidates = []
+        for option in (year - 1, year, year + 1):
+            try:
+                candidates.append((abs((date(option, month, day) - self.moment.date()).days), option))
+            except ValueError:
+                continue
+        if not candidates:
+            raise ValueError(f"no year near {year} has month {month} day {day}")
+        return min(candidates)[1]
 
 
 class _Memo(dict):
