@@ -3,11 +3,12 @@ Deciding a file's structure from a sample, by consistency across its lines.
 
 Every catalogue layout is tried on every sampled line; a layout is a candidate when it reads a
 valid time on enough lines, at one place on most of them, with values that vary and mostly do
-not go backwards. Among candidates the one reading the most lines wins; ties go to layouts
-with a year, to calendar times over epoch numbers, to times not in the future, to the most
-ordered reading, to the longest match, then to the shortest span of time (the right
-day/month order makes a sample's days consecutive; the wrong one spreads them over months or
-years), then to the conventional order (ISO year-month-day first).
+not go backwards. Among candidates the one reading the most lines wins; ties go to a layout at
+one place over one found anywhere, to layouts with a year, to calendar times over epoch
+numbers, to times not in the future, to the most ordered reading, to the longest match, then to
+the shortest span of time (the right day/month order makes a sample's days consecutive; the
+wrong one spreads them over months or years), then to the conventional order (ISO
+year-month-day first).
 """
 
 from __future__ import annotations
@@ -137,7 +138,8 @@ def _read(layout: Layout, lines: list[str], context: ParseContext,
     future = sum(1 for moment in times if moment > limit) / len(times)
     span = (max(times) - min(times)).total_seconds()
     length = sum(e - s for _, s, e, _, _ in found) / len(found)
-    key = (round(50 * len(found) / len(lines)), layout.has_year, not layout.epoch, -round(10 * future),
+    key = (round(50 * len(found) / len(lines)), not position.anywhere, layout.has_year, not layout.epoch,
+           -round(10 * future),
            round(20 * ordered), round(length), -span, -layout.order, -position.tokens)
     hits = [(i, s, e, t) for i, s, e, t, _ in found]
     return _Reading(layout, position, hits, key, matches[hits[0][0]])
