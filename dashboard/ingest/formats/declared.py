@@ -125,9 +125,16 @@ class DeclaredFormat(LogFormat):
 
     def timestamp(self, text: str, context: ParseContext) -> datetime:
         if self._epoch_scale is not None:
+            # Integer arithmetic: a float of nanoseconds since 1970 has no microseconds left to give.
             whole, _, fraction = text.strip().partition(".")
-            value = int(whole) / self._epoch_scale + (float(f"0.{fraction}") if fraction else 0.0)
-            return datetime.fromtimestamp(value, tz=UTC)
+            seconds, rest = divmod(int(whole), self._epoch_scale)
+            micros = rest * 1_000_000 // self._epoch_scale
+            if fraction and self._epoch_scale == 1:
+                micros = int(fraction[:6].ljust(6, "0"))
+            try:
+                return datetime.fromtimestamp(seconds, tz=UTC).replace(microsecond=micros)
+            except (OverflowError, OSError) as exc:
+                raise ValueError(f"{text!r} is out of range for {self.timestamp_layout}") from exc
         match = self._layout.match(text.strip())
         if match is None:
             raise ValueError(f"{text!r} is not in the layout {self.timestamp_layout!r}")
