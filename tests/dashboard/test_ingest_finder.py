@@ -110,3 +110,12 @@ def test_a_written_year_less_time_takes_its_year_from_the_epoch_on_its_line():
     log_format, parsed = parse_lines(lines, now=NOW, named=False, default_timezone=pacific)
     assert "year taken from the epoch at token 2" in log_format.structure.describe()
     assert [line.timestamp.timestamp() for line in parsed] == epochs
+
+
+def test_a_date_deep_in_a_continuation_line_is_not_its_time():
+    lines = [f"2026-03-01 10:00:{n:02d},000 ERROR [main] org.example.Job: failed {n}" for n in range(20)]
+    lines.insert(5, "\tCaused by: java.io.IOException: lease expired for the writer opened 2026-02-27 08:00:00")
+    _, parsed = parse_lines(lines, now=NOW, named=False)
+    continuation = list(parsed)[5]
+    assert not continuation.parsed
+    assert continuation.timestamp == datetime(2026, 3, 1, 10, 0, 4, tzinfo=UTC)  # the entry it continues

@@ -21,6 +21,10 @@ from dashboard.ingest.records import ParseContext, ParsedLine
 
 # A timestamp is looked for this far into a line at most (LogScale looks at 128 characters).
 MAX_OFFSET = 160
+# A line that misses the decided place (a host name with a space, an extra prefix) may still
+# carry its time near its start; further in, a date is part of the message (a stack trace's
+# "Caused by ... at 2015-10-18 ..."), not the line's time.
+FALLBACK_OFFSET = 48
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,7 @@ class GenericFormat(LogFormat):
         layout_regex = structure.layout.regex
         self._anchored = re.compile(structure.position.prefix_regex() + layout_regex)
         self._anywhere = re.compile(layout_regex)
+        self._fallback_end = MAX_OFFSET if structure.position.anywhere else FALLBACK_OFFSET
         self._assemble = make_assembler(self._anchored)
         self._assemble_anywhere = make_assembler(self._anywhere)
         self._glog_level = self._anchored.groupindex.get("L")
@@ -139,7 +144,7 @@ class GenericFormat(LogFormat):
             if match is not None:
                 timestamp = self._assemble(match, context, default)
             else:
-                match = self._anywhere.search(line, 0, MAX_OFFSET)
+                match = self._anywhere.search(line, 0, self._fallback_end)
                 if match is None:
                     return None
                 timestamp = self._assemble_anywhere(match, context, default)
