@@ -28,6 +28,8 @@ STYLES: dict[str, dict[str, str]] = {
     "letters": {"V": "DEBUG", "D": "DEBUG", "I": "INFO", "W": "WARNING", "E": "ERROR", "F": "CRITICAL"},
     "glog": {"I": "INFO", "W": "WARNING", "E": "ERROR", "F": "CRITICAL"},
     "rust": {"TRACE": "DEBUG", "DEBUG": "DEBUG", "INFO": "INFO", "WARN": "WARNING", "ERROR": "ERROR"},
+    "priority": {"191": "DEBUG", "190": "INFO", "189": "INFO", "188": "WARNING", "187": "ERROR", "186": "CRITICAL",
+                 "13": "INFO", "11": "ERROR"},
     "failure": {"INFO": "INFO", "WARN": "WARNING", "FAILURE": "ERROR", "PANIC": "CRITICAL"},
 }
 
@@ -163,6 +165,9 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout("compact date, dash, colon time, millis after a colon",
            _t("%Y%m%d-%H:%M:%S{f}|Step_LSC|{n}|{m}", 3, ":"), None, digits=3),
     Layout("epoch then a year-less written time", _epoch(1, template="- {e} node7 {b}"), None),
+    Layout("rfc 5424 with priority", _t("<{L}>1 %Y-%m-%dT%H:%M:%S{f}Z web01 app {n} ID47 - {m}", 3), "priority",
+           digits=3),
+    Layout("csv: date, comma, time", _t("%Y-%m-%d,%H:%M:%S,{L},{m}"), "python"),
     Layout("12h unpadded with AM/PM and full weekday", _unpadded("%A %B {d}, %Y {I}:%M:%S %p {L} {m}"), "windows"),
 )
 

@@ -1,5 +1,5 @@
 """
-The structure finder against ground truth: Loghub's hand-made parses and synthetic logs of 49 layouts.
+The structure finder against ground truth: Loghub's hand-made parses and synthetic logs of 53 layouts.
 
 Everything goes through `parse_lines(..., named=False)`, the generic path alone, with `now`
 pinned so that year-less layouts do not depend on the day the tests run.
@@ -119,3 +119,11 @@ def test_a_date_deep_in_a_continuation_line_is_not_its_time():
     continuation = list(parsed)[5]
     assert not continuation.parsed
     assert continuation.timestamp == datetime(2026, 3, 1, 10, 0, 4, tzinfo=UTC)  # the entry it continues
+
+
+def test_csv_like_fields_after_the_timestamp_are_split_on_their_delimiter():
+    lines = [f"2026-03-01,10:00:{n:02d},{('INFO', 'ERROR')[n % 2]},job {n}, finished" for n in range(30)]
+    log_format, parsed = parse_lines(lines, now=NOW, named=False)
+    assert "level at field 1 after the timestamp" in log_format.structure.describe()
+    assert [(line.level, line.message) for line in list(parsed)[:2]] == [("INFO", "job 0, finished"),
+                                                                         ("ERROR", "job 1, finished")]

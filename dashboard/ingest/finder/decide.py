@@ -13,6 +13,7 @@ year-month-day first).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,7 +21,7 @@ from itertools import pairwise
 
 from dashboard.ingest.finder.fields import epoch_unit, make_assembler
 from dashboard.ingest.finder.layouts import CATALOGUE, Layout
-from dashboard.ingest.finder.structure import MAX_OFFSET, Position, Structure
+from dashboard.ingest.finder.structure import DELIMITERS, MAX_OFFSET, Position, Structure, split_fields
 from dashboard.ingest.finder.vocabulary import letter_level, word_level
 from dashboard.ingest.records import ParseContext
 
@@ -159,6 +160,7 @@ def _token_start(before: str) -> int:
     return index
 
 
+_PRI = re.compile(r"<(?:1[0-8]\d|19[01]|\d{1,2})>")
 _DIRECTIVES = {"Y": "%Y", "y": "%y", "m": "%m", "d": "%d", "H": "%H", "M": "%M", "S": "%S", "f": "%f", "p": "%p",
                "z": "%z", "a": "%a", "L": "<level>"}
 
@@ -203,32 +205,25 @@ def _describe(reading: _Reading, lines: list[str], year_from: _Reading | None = 
     if reading.layout.epoch:
         notes.append("epoch times are UTC")
 
-    level_after = level_before = None
-    letters = False
-    level_count = 0
-    if "L" in reading.layout.compiled.groupindex:
-        letters, level_count = True, total
-    else:
-        best = (0, None, None, False)
-        for token in range(MAX_LEVEL_TOKEN + 1):
-            words = sum(1 for tail in tails if len(tail) > token and word_level(tail[token]))
-            if words >= MIN_LEVEL_WORD_SHARE * total and words > best[0]:
-                best = (words, token, None, False)
-        if reading.position.anywhere is False:
-            for token in range(min(reading.position.tokens, 4)):
-                words = sum(1 for head in heads if len(head) > token and word_level(head[token]))
-                if words >= MIN_LEVEL_WORD_SHARE * total and words > best[0]:
-                    best = (words, None, token, False)
-        if best[0] == 0:
-            for token in range(MAX_LEVEL_TOKEN + 1):
-                column = [tail[token] for tail in tails if len(tail) > token]
-                found = [letter_level(value) for value in column]
-                count = sum(1 for level in found if level)
-                distinct = len({value for value in column if letter_level(value)})
-                if count >= MIN_LEVEL_LETTER_SHARE * total and (distinct > 1 or count >= 0.98 * total):
-                    best = (count, token, None, True)
-                    break
-        level_count, level_after, level_before, letters = best
+    level_count, level_after, level_before, letters = _level_column(reading, tails, heads)
+    delimiter = _delimiter(hits, lines)
+    if delimiter is not None:
+        # CSV-like tails (`2024-06-14,15:16:01,WARNING,...`): fields split by the delimiter
+        # instead of spaces, kept only if they give a better level column than spaces do.
+        delimited = [split_fields(lines[i][e:], delimiter, MAX_LEVEL_TOKEN + 1)[:MAX_LEVEL_TOKEN + 1]
+                     for i, _, e, _ in hits]
+        found = _level_column(reading, delimited, heads)
+        if found[0] > level_count:
+            (level_count, level_after, level_before, letters), tails = found, delimited
+            notes.append(f"fields after the timestamp separated by `{delimiter}`")
+        else:
+            delimiter = None
+    priority = False
+    if level_after is None and level_before is None and not letters:
+        # RFC 5424/3164 with the `<PRI>` kept: the severity is PRI % 8, on every line.
+        with_pri = sum(1 for line in lines if _PRI.match(line))
+        priority = with_pri >= MIN_LEVEL_LETTER_SHARE * len(lines)
+        level_count = with_pri if priority else level_count
 
     source_after = host_after = None
     first_free = level_after + 1 if level_after is not None else 0
@@ -255,4 +250,38 @@ def _describe(reading: _Reading, lines: list[str], year_from: _Reading | None = 
         sample_levels=level_count,
         notes=tuple(notes),
         year_from=year_from.position if year_from is not None else None,
+        level_from_priority=priority,
+        delimiter=delimiter,
     )
+
+
+def _level_column(reading: _Reading, tails: list[list[str]], heads: list[list[str]]) -> tuple:
+    """(lines with a level, token after the timestamp, token before it, single letters?) of the best level column."""
+    total = len(tails)
+    if "L" in reading.layout.compiled.groupindex:
+        return total, None, None, True
+    best = (0, None, None, False)
+    for token in range(MAX_LEVEL_TOKEN + 1):
+        words = sum(1 for tail in tails if len(tail) > token and word_level(tail[token]))
+        if words >= MIN_LEVEL_WORD_SHARE * total and words > best[0]:
+            best = (words, token, None, False)
+    if not reading.position.anywhere:
+        for token in range(min(reading.position.tokens, 4)):
+            words = sum(1 for head in heads if len(head) > token and word_level(head[token]))
+            if words >= MIN_LEVEL_WORD_SHARE * total and words > best[0]:
+                best = (words, None, token, False)
+    if best[0] == 0:
+        for token in range(MAX_LEVEL_TOKEN + 1):
+            column = [tail[token] for tail in tails if len(tail) > token]
+            count = sum(1 for value in column if letter_level(value))
+            distinct = len({value for value in column if letter_level(value)})
+            if count >= MIN_LEVEL_LETTER_SHARE * total and (distinct > 1 or count >= 0.98 * total):
+                return count, token, None, True
+    return best
+
+
+def _delimiter(hits: list[tuple[int, int, int, datetime]], lines: list[str]) -> str | None:
+    """The punctuation that follows the timestamp on nearly every line, if any (`,`, `|`, `;`)."""
+    following = Counter(lines[i][e:e + 1] for i, _, e, _ in hits)
+    char, count = following.most_common(1)[0]
+    return char if char in DELIMITERS and count >= MIN_LEVEL_LETTER_SHARE * len(hits) else None

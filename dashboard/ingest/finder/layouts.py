@@ -104,7 +104,7 @@ def build_catalogue() -> tuple[Layout, ...]:
     layouts: list[Layout] = []
     for name, date, has_year, order in _numeric_dates() + _named_dates():
         compact = name.startswith("compact")
-        joiner = r"(?:[T _-]|\s+|:)" if not compact else r"(?:[T _-]?)"
+        joiner = r"(?:[T _-]|\s+|:|,\s?|\s?\|\s?)" if not compact else r"(?:[T _-]?)"
         time = _COMPACT_TIME if compact else TIME
         layouts.append(Layout(f"{name} time", _START + date + joiner + time + ZONE + _END, has_year, order=order))
         if compact:  # HealthApp: `20171223-22:15:29:606`

@@ -16,7 +16,7 @@ from dashboard.ingest.finder.fields import epoch_datetime, make_assembler
 from dashboard.ingest.finder.layouts import EPOCH_LAYOUT, Layout
 from dashboard.ingest.finder.vocabulary import letter_level, word_level
 from dashboard.ingest.formats.base import LogFormat
-from dashboard.ingest.levels import UNKNOWN
+from dashboard.ingest.levels import SYSLOG_SEVERITIES, UNKNOWN
 from dashboard.ingest.records import ParseContext, ParsedLine
 
 # A timestamp is looked for this far into a line at most (LogScale looks at 128 characters).
@@ -65,16 +65,21 @@ class Structure:
     sample_levels: int = 0
     notes: tuple[str, ...] = field(default=())
     year_from: Position | None = None  # a year-less layout's year comes from the epoch at this position
+    level_from_priority: bool = False  # lines open with a syslog `<PRI>`: the level is its severity
+    delimiter: str | None = None  # the tail's fields are split by this (CSV-like) rather than by spaces
 
     def describe(self) -> str:
         """The decision in words, e.g. "timestamp `%Y-%m-%d %H:%M:%S` at token 1, level at token 3"."""
         parts = [f"timestamp `{self.pattern_text}` ({self.layout.name}) {self.position.describe()}"]
         base = self.first_tail_token
-        if self.level_before is not None:
+        if self.level_from_priority:
+            parts.append("level from the syslog <PRI> severity")
+        elif self.level_before is not None:
             parts.append(f"level at token {self.level_before + 1}")
         elif self.level_after is not None:
-            parts.append(f"level at token {base + self.level_after}" + (" (single letters)" if self.level_letters
-                                                                         else ""))
+            where = (f"field {self.level_after + 1} after the timestamp" if self.delimiter
+                     else f"token {base + self.level_after}")
+            parts.append(f"level at {where}" + (" (single letters)" if self.level_letters else ""))
         else:
             parts.append("no level column")
         if self.host_after is not None:
@@ -153,13 +158,19 @@ class GenericFormat(LogFormat):
         structure = self.structure
         rest = line[match.end():]
         consumed = self._consumed
-        parts = rest.split(None, consumed) if consumed else [rest.strip()]
+        if structure.delimiter is not None:
+            parts = split_fields(rest, structure.delimiter, consumed)
+        else:
+            parts = rest.split(None, consumed) if consumed else [rest.strip()]
         level = UNKNOWN
         if self._glog_level is not None:
             level = self._lookup(match.group(self._glog_level)) or UNKNOWN
         elif structure.level_after is not None:
             if len(parts) > structure.level_after:
                 level = self._lookup(parts[structure.level_after]) or UNKNOWN
+        elif structure.level_from_priority:
+            if line[:1] == "<" and (close := line.find(">", 1, 5)) > 1 and line[1:close].isdigit():
+                level = SYSLOG_SEVERITIES[int(line[1:close]) % 8]
         elif structure.level_before is not None:
             start = match.end("pre") if "pre" in match.re.groupindex else match.start()
             before = line[:start].split()
@@ -180,6 +191,15 @@ class GenericFormat(LogFormat):
 
 
 _CLOSING = "])}>|,; \t"
+DELIMITERS = ",|;"
+
+
+def split_fields(text: str, delimiter: str, maxsplit: int) -> list[str]:
+    """The fields of a CSV-like tail (after the delimiter that closes the timestamp), stripped."""
+    text = text.lstrip()
+    if text[:1] == delimiter:
+        text = text[1:]
+    return [field.strip() for field in text.split(delimiter, maxsplit)]
 
 
 class _EpochYear:
