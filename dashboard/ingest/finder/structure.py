@@ -133,6 +133,11 @@ class GenericFormat(LogFormat):
         self._lookup = _Memo(_letter_or_word if structure.level_letters else word_level)
         consumed = [x for x in (structure.level_after, structure.source_after, structure.host_after) if x is not None]
         self._consumed = max(consumed) + 1 if consumed else 0
+        # The decision's fields as plain attributes: `parse` runs once per line.
+        self._level_after, self._level_before = structure.level_after, structure.level_before
+        self._source_after, self._host_after = structure.source_after, structure.host_after
+        self._level_from_priority, self._delimiter = structure.level_from_priority, structure.delimiter
+        self._levels = self._lookup  # the memo's dict: a hit costs one `get`
         self._epoch_year = None
         if structure.year_from is not None:
             self._epoch_year = re.compile(structure.year_from.prefix_regex() + EPOCH_LAYOUT.regex)
@@ -155,35 +160,38 @@ class GenericFormat(LogFormat):
                 timestamp = self._assemble_anywhere(match, context, default)
         except ValueError:
             return None
-        structure = self.structure
         rest = line[match.end():]
         consumed = self._consumed
-        if structure.delimiter is not None:
-            parts = split_fields(rest, structure.delimiter, consumed)
+        if self._delimiter is not None:
+            parts = split_fields(rest, self._delimiter, consumed)
         else:
             parts = rest.split(None, consumed) if consumed else [rest.strip()]
         level = UNKNOWN
-        if self._glog_level is not None:
+        level_after = self._level_after
+        if level_after is not None:
+            if len(parts) > level_after:
+                token = parts[level_after]
+                level = self._levels.get(token) or self._lookup(token) or UNKNOWN
+        elif self._glog_level is not None:
             level = self._lookup(match.group(self._glog_level)) or UNKNOWN
-        elif structure.level_after is not None:
-            if len(parts) > structure.level_after:
-                level = self._lookup(parts[structure.level_after]) or UNKNOWN
-        elif structure.level_from_priority:
+        elif self._level_from_priority:
             if line[:1] == "<" and (close := line.find(">", 1, 5)) > 1 and line[1:close].isdigit():
                 level = SYSLOG_SEVERITIES[int(line[1:close]) % 8]
-        elif structure.level_before is not None:
+        elif self._level_before is not None:
             start = match.end("pre") if "pre" in match.re.groupindex else match.start()
             before = line[:start].split()
-            if len(before) > structure.level_before:
-                level = self._lookup(before[structure.level_before]) or UNKNOWN
+            if len(before) > self._level_before:
+                level = self._lookup(before[self._level_before]) or UNKNOWN
         source = host = process = ""
-        if structure.source_after is not None and len(parts) > structure.source_after:
-            source, process = _source(parts[structure.source_after])
-        if structure.host_after is not None and len(parts) > structure.host_after:
-            host = parts[structure.host_after]
-        message = parts[consumed] if len(parts) > consumed else " ".join(parts)
+        source_after = self._source_after
+        if source_after is not None and len(parts) > source_after:
+            source, process = _source(parts[source_after])
+        if self._host_after is not None and len(parts) > self._host_after:
+            host = parts[self._host_after]
         if not consumed:
-            message = message.lstrip(_CLOSING)  # the `]` or `|` that closed the timestamp
+            message = parts[0].lstrip(_CLOSING)  # the `]` or `|` that closed the timestamp
+        else:
+            message = parts[consumed] if len(parts) > consumed else " ".join(parts)
         return ParsedLine(line_number, timestamp, level, source, host, process, message, line, True)
 
     def __repr__(self) -> str:
