@@ -101,7 +101,8 @@ class Structure:
             slots[self.host_after] = "<host>"
         if self.source_after is not None:
             slots[self.source_after] = "<source>:"
-        return " ".join(pieces + slots + ["<message>"])
+        separator = self.delimiter or " "
+        return " ".join(pieces) + separator + separator.join([*slots, "<message>"])
 
 
 def _source(token: str) -> tuple[str, str]:
