@@ -52,7 +52,7 @@ class _Reading:
     position: Position
     hits: list[tuple[int, int, int, datetime]]  # (line index, match start, match end, time)
     key: tuple
-    sample_match: object
+    sample_match: re.Match[str]
 
 
 def find_structure(sample: list[str], *, now: datetime) -> Structure | None:
@@ -165,7 +165,7 @@ _DIRECTIVES = {"Y": "%Y", "y": "%y", "m": "%m", "d": "%d", "H": "%H", "M": "%M",
                "z": "%z", "a": "%a", "L": "<level>"}
 
 
-def _pattern_text(match) -> str:
+def _pattern_text(match: re.Match[str]) -> str:
     """The matched timestamp with each field replaced by its strftime directive."""
     text = match.group(0)
     base = match.start()
