@@ -168,6 +168,7 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout("rfc 5424 with priority", _t("<{L}>1 %Y-%m-%dT%H:%M:%S{f}Z web01 app {n} ID47 - {m}", 3), "priority",
            digits=3),
     Layout("csv: date, comma, time", _t("%Y-%m-%d,%H:%M:%S,{L},{m}"), "python"),
+    Layout("date(1) with a zone abbreviation (read over)", _t("%a %b %d %H:%M:%S CEST %Y {L} {m}"), "lower"),
     Layout("12h unpadded with AM/PM and full weekday", _unpadded("%A %B {d}, %Y {I}:%M:%S %p {L} {m}"), "windows"),
 )
 

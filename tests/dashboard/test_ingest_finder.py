@@ -1,5 +1,5 @@
 """
-The structure finder against ground truth: Loghub's hand-made parses and synthetic logs of 53 layouts.
+The structure finder against ground truth: Loghub's hand-made parses and synthetic logs of 54 layouts.
 
 Everything goes through `parse_lines(..., named=False)`, the generic path alone, with `now`
 pinned so that year-less layouts do not depend on the day the tests run.

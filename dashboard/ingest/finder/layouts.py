@@ -116,8 +116,10 @@ def build_catalogue() -> tuple[Layout, ...]:
             layouts.append(Layout(f"{name} dotted time", _START + date + r"[-_T ]" + _DOTTED_TIME + ZONE + _END,
                                   has_year, order=40 + order))
     # ctime and Apache error logs: `Sun Dec 04 04:47:44 2005`, the year after the time.
-    layouts.append(Layout("ctime", _START + WEEKDAY + MONTH_NAMES + r"\s+" + _D + r"\s+" + TIME + ZONE + r"\s+" + _Y
-                          + _END, True, order=0))
+    # `date(1)` writes a zone abbreviation before the year (`PDT`, `CEST`): abbreviations are
+    # ambiguous (IST, CST), so one is read over, and the time taken in the upload's zone.
+    layouts.append(Layout("ctime", _START + WEEKDAY + MONTH_NAMES + r"\s+" + _D + r"\s+" + TIME + ZONE
+                          + r"(?:\s+[A-Z]{3,5})?" + r"\s+" + _Y + _END, True, order=0))
     # glog: the level letter glued to a year-less month-day, `I0117 13:45:12.345678`.
     layouts.append(Layout("glog", r"^(?P<L>[IWEF])" + _M2 + _D2 + r"\s+" + TIME + _END, False, order=0))
     layouts.append(EPOCH_LAYOUT)
