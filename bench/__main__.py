@@ -23,7 +23,7 @@ from django.test.utils import override_settings  # noqa: E402
 from django_redis import get_redis_connection  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
-from bench import compression, http_load, invalidation_scale, latency, stampede  # noqa: E402
+from bench import compression, http_load, ingest_speed, invalidation_scale, latency, stampede  # noqa: E402
 from bench.report import write_reports  # noqa: E402
 from bench.views import FLOOR_KEY, PAYLOAD  # noqa: E402
 from cacheops.conf import CacheType  # noqa: E402
@@ -64,6 +64,10 @@ def main() -> int:
             token = Token.objects.get_or_create(user=user)[0].key
             call_command("load_demo_logs", lines=DEMO_LINES, replace=True)
             get_redis_connection("default").set(FLOOR_KEY, zlib.compress(json.dumps(PAYLOAD).encode(), 6))
+
+            _section("ingestion: named and generic parsing paths on one core (Loghub samples)")
+            results["ingest"] = ingest_speed.run()
+            results["ingest_bulk"] = ingest_speed.bulk_rate()
 
             _section("in-process latency (Django WSGI handler, no network)")
             results["latency"] = latency.run()

@@ -6,6 +6,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import ingest_speed
+
 
 def _latency_table(section: dict) -> list[str]:
     lines = ["| variant | median (us) | p99 (us) | ratio to floor |", "| --- | ---: | ---: | ---: |"]
@@ -98,6 +100,10 @@ def render(results: dict) -> str:
         "## Compression",
         "",
         *_compression_table(results["compression"]),
+        "",
+        "## Ingestion: lines parsed per second on one core",
+        "",
+        *(ingest_speed.table(results["ingest"], results.get("ingest_bulk")) if "ingest" in results else []),
         "",
     ]
     return "\n".join(lines)

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import HttpRequest
 
-from dashboard.models import Product, Upload
+from dashboard.models import LogFormat, Product, Upload
 
 
 @admin.register(Product)
@@ -38,9 +38,24 @@ class UploadAdmin(admin.ModelAdmin):
     list_select_related = ["owner", "product"]
     search_fields = ["filename", "owner__username"]
     readonly_fields = [field.name for field in Upload._meta.fields]
+    fieldsets = [
+        (None, {"fields": ["filename", "owner", "product", "size_bytes", "status", "error", "created_at",
+                           "completed_at"]}),
+        ("Lines", {"fields": ["detected_format", "lines_read", "lines_indexed", "lines_unparsed"]}),
+        ("What the parse decided", {"fields": ["requested_format", "timezone", "layout_description",
+                                               "layout_pattern", "timestamp_share", "level_share",
+                                               "unmatched_lines"]}),
+    ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     # Deleting an upload here deletes its lines from the index too (dashboard.signals.upload_deleted),
     # for the delete page and the "delete selected" action alike (both delete row by row).
+
+@admin.register(LogFormat)
+class LogFormatAdmin(admin.ModelAdmin):
+    """Declared formats; the model's `clean` refuses one that does not compile or read its example."""
+
+    list_display = ["name", "timestamp_layout", "timezone", "updated_at"]
+    search_fields = ["name", "pattern", "description"]

@@ -32,6 +32,8 @@ from elasticsearch import NotFoundError
 from dashboard import client, metrics
 from dashboard.conf import dashboard_settings
 from dashboard.ingest import InvalidLogFile, ParsedLine, open_log_text, parse_lines
+from dashboard.ingest.options import ParseOptions
+from dashboard.ingest.report import ParseReport
 from dashboard.models import Upload
 from dashboard.patterns import mask_message
 from dashboard.queries import upload_lines_query
@@ -103,9 +105,12 @@ def _documents(lines: Iterable[ParsedLine], upload: Upload, tally: _Tally,
         }
 
 
-def ingest_file(upload: Upload, fileobj: BinaryIO, *, progress: Callable[[int], None] | None = None) -> IngestResult:
+def ingest_file(upload: Upload, fileobj: BinaryIO, *, progress: Callable[[int], None] | None = None,
+                options: ParseOptions | None = None) -> IngestResult:
     """Index every line of `fileobj` as part of `upload`; raise `InvalidLogFile` or `SearchUnavailable` on failure."""
     tally = _Tally()
+    options = options or ParseOptions()
+    report = ParseReport()
     started = perf_counter()
     try:
         client.ensure_index()
@@ -115,7 +120,8 @@ def ingest_file(upload: Upload, fileobj: BinaryIO, *, progress: Callable[[int], 
             max_line_bytes=dashboard_settings.MAX_LINE_BYTES,
         )
         now = clock.now()
-        log_format, parsed = parse_lines(lines, now=now, default_timezone=UTC)
+        log_format, parsed = parse_lines(lines, now=now, default_timezone=options.timezone or UTC,
+                                         log_format=options.log_format, declared=options.declared, report=report)
         upload.detected_format = log_format.name
         indexed = client.bulk_index(_documents(parsed, upload, tally, progress, now=now),
                                     chunk_size=dashboard_settings.BULK_BATCH_SIZE)
@@ -130,6 +136,7 @@ def ingest_file(upload: Upload, fileobj: BinaryIO, *, progress: Callable[[int], 
     upload.lines_read, upload.lines_indexed, upload.lines_unparsed = tally.read, indexed, tally.unparsed
     upload.lines_future = tally.future
     upload.completed_at = clock.now()
+    report.store_on(upload)
     upload.save()
     transaction.on_commit(lambda: invalidate_after_upload(upload.owner_id))
     metrics.record_upload(lines_indexed=indexed, seconds=perf_counter() - started)

@@ -49,9 +49,62 @@ class Upload(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # What the uploader asked for (`format=`, `timezone=`), and the honest report of what the parse
+    # decided and how much of the file it read.
+    requested_format = models.CharField(max_length=40, blank=True)
+    timezone = models.CharField(max_length=64, blank=True, help_text="IANA zone of times written without one.")
+    layout_description = models.TextField(blank=True, help_text="The layout decided, in words.")
+    layout_pattern = models.TextField(blank=True, help_text="The layout decided, as a pattern.")
+    timestamp_share = models.FloatField(null=True, blank=True, help_text="Share of lines whose own text gave a time.")
+    level_share = models.FloatField(null=True, blank=True, help_text="Share of lines with a level.")
+    unmatched_lines = models.JSONField(default=list, blank=True,
+                                       help_text="The first lines that matched nothing: [{line, text}].")
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.status})"
+
+
+class LogFormat(models.Model):
+    """
+    A log layout an operator declares, for what detection cannot do (or does wrong).
+
+    Declared formats are tried before the named ones on every upload, and an upload may name one
+    with `format=<name>`. `clean` refuses a declaration that does not compile or does not read
+    its own example line, so a stored format always works.
+    """
+
+    name = models.SlugField(max_length=40, unique=True, help_text="What uploads pass as `format=`.")
+    pattern = models.TextField(help_text="A regular expression matching a line from its start, with named groups: "
+                                         "timestamp (required), level, source, host, process, message.")
+    timestamp_layout = models.CharField(max_length=100, help_text="strftime layout of the timestamp group "
+                                        "(e.g. `%d.%m.%Y %H:%M:%S,%f`), or epoch, epoch_ms, epoch_us, epoch_ns.")
+    timezone = models.CharField(max_length=64, default="UTC", help_text="IANA zone of times written without one.")
+    example = models.TextField(help_text="A real line of the log; the format must read it.")
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def compile(self, zone_name: str | None = None):
+        """Return the `DeclaredFormat` (a parser); raise `FormatDeclarationError` saying what is wrong."""
+        from dashboard.ingest.formats.declared import DeclaredFormat
+
+        return DeclaredFormat(self.name, self.pattern, self.timestamp_layout, zone_name or self.timezone)
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from dashboard.ingest.formats.declared import FormatDeclarationError
+
+        try:
+            self.compile().check(self.example)
+        except FormatDeclarationError as exc:
+            raise ValidationError(str(exc)) from exc

@@ -110,6 +110,14 @@ class UploadResultSerializer(serializers.Serializer):
     lines_unparsed = serializers.IntegerField(help_text="Kept with the raw line as message, never dropped.")
     lines_future = serializers.IntegerField(help_text="Dated more than a day ahead: indexed at the upload's time.")
     status = serializers.ChoiceField(choices=Upload.Status.choices)
+    requested_format = serializers.CharField()
+    timezone = serializers.CharField()
+    layout_description = serializers.CharField(help_text="The layout decided, in words.")
+    layout_pattern = serializers.CharField(help_text="The layout decided, as a pattern.")
+    timestamp_share = serializers.FloatField(allow_null=True, help_text="Share of lines whose own text gave a time.")
+    level_share = serializers.FloatField(allow_null=True, help_text="Share of lines with a level.")
+    unmatched_lines = serializers.ListField(child=serializers.DictField(),
+                                            help_text="The first lines that matched nothing: [{line, text}].")
 
 
 class UploadStatsSerializer(serializers.Serializer):

@@ -13,7 +13,7 @@ from rest_framework import serializers
 from dashboard import queries
 from dashboard.conf import dashboard_settings
 from dashboard.ingest import LEVELS
-from dashboard.models import Product, Upload
+from dashboard.models import LogFormat, Product, Upload
 from dashboard.queries import SearchCriteria
 
 
@@ -24,6 +24,11 @@ class ProductSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
+# The honest report of an upload: what was asked, what was decided, how much of the file was read.
+REPORT_FIELDS = ["requested_format", "timezone", "layout_description", "layout_pattern", "timestamp_share",
+                 "level_share", "unmatched_lines"]
+
+
 class UploadSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.get_username", read_only=True, default=None)
     product = serializers.SlugRelatedField(slug_field="slug", read_only=True)
@@ -31,7 +36,8 @@ class UploadSerializer(serializers.ModelSerializer):
     class Meta:
         model = Upload
         fields = ["id", "filename", "size_bytes", "detected_format", "status", "lines_read", "lines_indexed",
-                  "lines_unparsed", "lines_future", "error", "owner", "product", "created_at", "completed_at"]
+                  "lines_unparsed", "lines_future", "error", "owner", "product", "created_at", "completed_at",
+                  *REPORT_FIELDS]
         read_only_fields = fields
 
 
@@ -41,6 +47,44 @@ class UploadRequestSerializer(serializers.Serializer):
         slug_field="slug", queryset=Product.objects.all(), required=False, allow_null=True,
         help_text="Slug of the product these logs belong to.",
     )
+    format = serializers.CharField(required=False, allow_blank=True, max_length=40, default="",
+                                   help_text="Name of a declared or named format to use instead of detecting one.")
+    timezone = serializers.CharField(required=False, allow_blank=True, max_length=64, default="",
+                                     help_text="IANA zone (e.g. Europe/Paris) of times written without one.")
+
+    def validate(self, attrs: dict) -> dict:
+        from dashboard.ingest.formats.declared import FormatDeclarationError
+        from dashboard.log_formats import parse_options
+
+        try:
+            attrs["options"] = parse_options(attrs.get("format", ""), attrs.get("timezone", ""))
+        except FormatDeclarationError as exc:
+            field = "timezone" if exc.field == "timezone" else "format"
+            raise serializers.ValidationError({field: [str(exc)]}) from exc
+        return attrs
+
+
+class LogFormatSerializer(serializers.ModelSerializer):
+    """A declared format; refused (400) when it does not compile or does not read its example."""
+
+    class Meta:
+        model = LogFormat
+        fields = ["id", "name", "pattern", "timestamp_layout", "timezone", "example", "description", "created_at",
+                  "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def validate(self, attrs: dict) -> dict:
+        from dashboard.ingest.formats.declared import FormatDeclarationError
+
+        merged = {field: getattr(self.instance, field) for field in self.Meta.fields if self.instance}
+        merged.update(attrs)
+        candidate = LogFormat(**{key: merged.get(key, "") for key in
+                                 ("name", "pattern", "timestamp_layout", "timezone", "example")})
+        try:
+            candidate.compile().check(candidate.example)
+        except FormatDeclarationError as exc:
+            raise serializers.ValidationError({exc.field: [str(exc)]}) from exc
+        return attrs
 
 
 # A cursor is the sort values of a page's last hit (queries.SORT_NEWEST_FIRST): the timestamp in epoch

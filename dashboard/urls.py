@@ -8,6 +8,10 @@ product_list = views.ProductViewSet.as_view({"get": "list", "post": "create"})
 product_detail = views.ProductViewSet.as_view(
     {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
 )
+format_list = views.LogFormatViewSet.as_view({"get": "list", "post": "create"})
+format_detail = views.LogFormatViewSet.as_view(
+    {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
+)
 
 urlpatterns = [
     path("dashboard", views.DashboardView.as_view(), name="dashboard"),
@@ -19,4 +23,6 @@ urlpatterns = [
     path("user/<int:user_id>", views.UserProfileView.as_view(), name="user-profile"),
     path("products", product_list, name="product-list"),
     path("products/<int:pk>", product_detail, name="product-detail"),
+    path("formats", format_list, name="format-list"),
+    path("formats/<int:pk>", format_detail, name="format-detail"),
 ]

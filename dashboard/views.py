@@ -29,7 +29,7 @@ from dashboard import reports
 from dashboard.conf import dashboard_settings
 from dashboard.indexing import TooManyUploads, ingest_file, start_upload, sweep_stale_uploads
 from dashboard.ingest import InvalidLogFile
-from dashboard.models import Product, Upload
+from dashboard.models import LogFormat, Product, Upload
 from dashboard.openapi import (
     PAYLOAD_TOO_LARGE,
     SEARCH_UNAVAILABLE,
@@ -43,6 +43,8 @@ from dashboard.openapi import (
 from dashboard.permissions import IsSelfOrStaff, ReadAuthenticatedWriteStaff
 from dashboard.popularity import record_search
 from dashboard.serializers import (
+    REPORT_FIELDS,
+    LogFormatSerializer,
     ProductSerializer,
     SearchParamsSerializer,
     TrendsParamsSerializer,
@@ -151,8 +153,9 @@ class UploadView(APIView):
                                   product_id=product.pk if product else None, limit_concurrency=True)
         except TooManyUploads as exc:
             raise TooManyConcurrentUploads(str(exc)) from exc
+        upload.requested_format, upload.timezone = form.validated_data["format"], form.validated_data["timezone"]
         try:
-            result = ingest_file(upload, uploaded)
+            result = ingest_file(upload, uploaded, options=form.validated_data["options"])
         except InvalidLogFile as exc:
             raise ValidationError({"file": [str(exc)]}) from exc
         return Response({
@@ -164,6 +167,7 @@ class UploadView(APIView):
             "lines_unparsed": result.lines_unparsed,
             "lines_future": result.lines_future,
             "status": upload.status,
+            **{field: getattr(upload, field) for field in REPORT_FIELDS},
         }, status=status.HTTP_201_CREATED)
 
 
@@ -251,3 +255,14 @@ class ProductViewSet(viewsets.ModelViewSet):
     @cache_response(CacheType.PRODUCT, query_params=())
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         return super().retrieve(request, *args, **kwargs)
+
+
+class LogFormatViewSet(viewsets.ModelViewSet):
+    """
+    Declared log formats: authenticated users read, staff write. A format that does not compile
+    or does not read its own example line is refused with a 400 naming the reason.
+    """
+
+    queryset = LogFormat.objects.all()
+    serializer_class = LogFormatSerializer
+    permission_classes = [ReadAuthenticatedWriteStaff]

@@ -19,7 +19,7 @@ from django.urls import resolve
 
 from cacheops import store
 from dashboard.indexing import ingest_file, start_upload
-from dashboard.models import Product
+from dashboard.models import LogFormat, Product
 from tests.reliability.conftest import token_client
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +27,8 @@ pytestmark = pytest.mark.django_db
 ROLES = ("anonymous", "user", "other user", "staff")
 CREDENTIALS = {"username": "alice", "password": "pw"}
 PRODUCT = {"name": "Search service", "slug": "search-service", "owner_team": "discovery"}
+LOG_FORMAT = {"name": "pipe-app", "pattern": r"(?P<timestamp>\S+ \S+) \| (?P<message>.*)",
+              "timestamp_layout": "%Y-%m-%d %H:%M:%S", "timezone": "UTC", "example": "2026-03-01 10:00:00 | started"}
 
 
 def everyone(status: int) -> tuple[int, int, int, int]:
@@ -68,6 +70,12 @@ MATRIX = [
     ("put", "/api/products/{product}", {"name": "Billing v2", "slug": "billing"}, staff_only(200)),
     ("patch", "/api/products/{product}", {"owner_team": "finance"}, staff_only(200)),
     ("delete", "/api/products/{product}", None, staff_only(204)),
+    ("get", "/api/formats", None, signed_in(200)),
+    ("post", "/api/formats", LOG_FORMAT, staff_only(201)),
+    ("get", "/api/formats/{log_format}", None, signed_in(200)),
+    ("put", "/api/formats/{log_format}", {**LOG_FORMAT, "name": "pipe-app-2"}, staff_only(200)),
+    ("patch", "/api/formats/{log_format}", {"timezone": "Europe/Paris"}, staff_only(200)),
+    ("delete", "/api/formats/{log_format}", None, staff_only(204)),
     ("get", "/api/cache/stats", None, staff_only(200)),
     ("post", "/api/cache/invalidate/search", None, staff_only(200)),
     ("post", "/api/cache/invalidate/logs", None, staff_only(400)),
@@ -89,7 +97,8 @@ def call(client, method: str, path: str, body):
                          ids=[f"{method.upper()} {path}" for method, path, _, _ in MATRIX])
 def test_permission_matrix(users, search_engine, method, path, body, expected):
     product = Product.objects.create(name="Billing", slug="billing")
-    url = path.format(user=users["user"].pk, staff=users["staff"].pk, product=product.pk)
+    log_format = LogFormat.objects.create(**{**LOG_FORMAT, "name": "declared"})
+    url = path.format(user=users["user"].pk, staff=users["staff"].pk, product=product.pk, log_format=log_format.pk)
     answers = {}
     for role in ROLES:  # staff last: its writes (DELETE) come after everyone else's attempts
         response = call(token_client(users[role]), method, url, body)
@@ -103,7 +112,8 @@ def test_the_matrix_covers_every_api_route():
     """A route added under /api/ without a row here fails this test."""
     from tests.logdash.test_schema import _api_endpoints, _template
 
-    covered = {(method, _template("/" + resolve(path.split("?")[0].format(user=1, staff=1, product=1)).route))
+    ids = {"user": 1, "staff": 1, "product": 1, "log_format": 1}
+    covered = {(method, _template("/" + resolve(path.split("?")[0].format(**ids)).route))
                for method, path, _, _ in MATRIX}
     for path, methods in _api_endpoints().items():
         for method in methods:

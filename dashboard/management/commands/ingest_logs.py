@@ -9,9 +9,11 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from dashboard import log_formats
 from dashboard.client import SearchUnavailable
 from dashboard.indexing import ingest_file, start_upload
 from dashboard.ingest import InvalidLogFile
+from dashboard.ingest.formats.declared import FormatDeclarationError
 from dashboard.models import Product
 
 
@@ -22,8 +24,16 @@ class Command(BaseCommand):
         parser.add_argument("files", nargs="+", type=Path)
         parser.add_argument("--product", help="Slug of the product these logs belong to.")
         parser.add_argument("--user", help="Username recorded as the uploader.")
+        parser.add_argument("--format", dest="format_name", default="",
+                            help="A declared or named format to use instead of detecting one.")
+        parser.add_argument("--timezone", default="", help="IANA zone of times written without one (default UTC).")
 
-    def handle(self, *args: Any, files: list[Path], product: str | None, user: str | None, **options: Any) -> None:
+    def handle(self, *args: Any, files: list[Path], product: str | None, user: str | None, format_name: str = "",
+               timezone: str = "", **options: Any) -> None:
+        try:
+            parse_options = log_formats.parse_options(format_name, timezone)
+        except FormatDeclarationError as exc:
+            raise CommandError(str(exc)) from exc
         product_obj = self._product(product)
         owner = self._owner(user)
         failures = 0
@@ -33,12 +43,13 @@ class Command(BaseCommand):
             upload = start_upload(filename=path.name, size_bytes=path.stat().st_size,
                                   owner_id=owner.pk if owner else None,
                                   product_id=product_obj.pk if product_obj else None)
+            upload.requested_format, upload.timezone = format_name, timezone
             with path.open("rb") as fileobj, tqdm(desc=path.name, unit=" lines", disable=None) as bar:
                 def progress(read: int, bar: tqdm = bar) -> None:
                     bar.update(read - bar.n)
 
                 try:
-                    result = ingest_file(upload, fileobj, progress=progress)
+                    result = ingest_file(upload, fileobj, progress=progress, options=parse_options)
                 except (InvalidLogFile, SearchUnavailable) as exc:
                     failures += 1
                     self.stderr.write(f"{path}: not indexed: {getattr(exc, 'detail', exc)}")
@@ -47,6 +58,9 @@ class Command(BaseCommand):
             self.stdout.write(f"{path}: {result.detected_format}, {result.lines_read} lines read, "
                               f"{result.lines_indexed} indexed, {result.lines_unparsed} unparsed "
                               f"(upload {result.upload_id}).")
+            upload.refresh_from_db()
+            self.stdout.write(f"  layout: {upload.layout_description}; timestamps on "
+                              f"{_percent(upload.timestamp_share)} of lines, levels on {_percent(upload.level_share)}.")
         if failures:
             raise CommandError(f"{failures} of {len(files)} files could not be indexed.")
 
@@ -66,3 +80,7 @@ class Command(BaseCommand):
             return get_user_model().objects.get_by_natural_key(username)
         except get_user_model().DoesNotExist:
             raise CommandError(f"No user named {username!r}.") from None
+
+
+def _percent(share: float | None) -> str:
+    return "no" if share is None else f"{share:.1%}"

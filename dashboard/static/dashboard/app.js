@@ -437,7 +437,9 @@
     clear(status);
     var items = [
       ["Format", data.detected_format], ["Lines read", data.lines_read],
-      ["Indexed", data.lines_indexed], ["Unparsed", data.lines_unparsed], ["Status", data.status]
+      ["Indexed", data.lines_indexed], ["Unparsed", data.lines_unparsed], ["Status", data.status],
+      ["Layout", data.layout_description], ["With a timestamp", percent(data.timestamp_share)],
+      ["With a level", percent(data.level_share)]
     ];
     status.appendChild(el("p", { className: "alert alert-ok", text: "Uploaded " + (data.filename || "the file") + "." }));
     status.appendChild(el("dl", { className: "upload-summary" }, items.reduce(function (nodes, item) {
@@ -445,6 +447,17 @@
       nodes.push(el("dd", { text: typeof item[1] === "number" ? numberFormat.format(item[1]) : String(item[1] || "–") }));
       return nodes;
     }, [])));
+    var unmatched = data.unmatched_lines || [];
+    if (unmatched.length) {
+      status.appendChild(el("p", { text: "First lines that matched nothing:" }));
+      status.appendChild(el("pre", { className: "upload-unmatched", text: unmatched.map(function (entry) {
+        return entry.line + ": " + entry.text;
+      }).join("\n") }));
+    }
+  }
+
+  function percent(share) {
+    return share === null || share === undefined ? "–" : (100 * share).toFixed(1) + " %";
   }
 
   function submitUpload(event) {
