@@ -23,7 +23,7 @@ from dashboard import client, metrics
 from dashboard.conf import dashboard_settings
 from dashboard.ingest import InvalidLogFile, ParsedLine, open_log_text, parse_lines
 from dashboard.models import Upload
-from dashboard.patterns import mask_message
+from dashboard.patterns.store import PatternAssigner
 from dashboard.queries import upload_lines_query
 
 logger = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ def _documents(lines: Iterable[ParsedLine], upload: Upload, tally: _Tally,
     """Turn parsed lines into bulk actions, counting as they stream past."""
     product = upload.product.slug if upload.product_id else ""
     fallback_time = (upload.created_at or timezone.now()).astimezone(UTC).isoformat()
+    patterns = PatternAssigner(product)
     for line in lines:
         tally.read += 1
         if not line.parsed:
@@ -63,7 +64,7 @@ def _documents(lines: Iterable[ParsedLine], upload: Upload, tally: _Tally,
                 "@timestamp": line.timestamp.isoformat() if line.timestamp else fallback_time,
                 "level": line.level,
                 "message": line.message,
-                "message_pattern": mask_message(line.message),
+                **patterns.fields(line.message),
                 "source": line.source,
                 "host": line.host,
                 "process": line.process,
@@ -74,6 +75,7 @@ def _documents(lines: Iterable[ParsedLine], upload: Upload, tally: _Tally,
                 "parsed": line.parsed,
             },
         }
+    patterns.save()
 
 
 def ingest_file(upload: Upload, fileobj: BinaryIO, *, progress: Callable[[int], None] | None = None) -> IngestResult:

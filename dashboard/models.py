@@ -50,3 +50,24 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.status})"
+
+
+class LogPattern(models.Model):
+    """A template learned from a product's logs, kept so the same event keeps its id across uploads.
+
+    Rows are only ever added or generalised (a constant becoming `<*>`), never narrowed, so two
+    ingestion workers that learn from the same product at once merge into the same answer.
+    """
+
+    product = models.CharField(max_length=100, blank=True, help_text="Product slug; empty for logs of no product.")
+    pattern_id = models.CharField(max_length=16)
+    template = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["product", "pattern_id"], name="unique_pattern_per_product")]
+        ordering = ["product", "pattern_id"]
+
+    def __str__(self) -> str:
+        return f"{self.pattern_id} {self.template[:80]}"

@@ -31,6 +31,7 @@ from dashboard.openapi import (
     PAYLOAD_TOO_LARGE,
     SEARCH_UNAVAILABLE,
     DashboardSerializer,
+    PatternsPageSerializer,
     SearchResultsSerializer,
     TrendsSerializer,
     UploadResultSerializer,
@@ -39,6 +40,7 @@ from dashboard.openapi import (
 from dashboard.permissions import IsSelfOrStaff, ReadAuthenticatedWriteStaff
 from dashboard.popularity import record_search
 from dashboard.serializers import (
+    PatternsParamsSerializer,
     ProductSerializer,
     SearchParamsSerializer,
     TrendsParamsSerializer,
@@ -90,6 +92,19 @@ class TrendsView(APIView):
         params = TrendsParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         return Response(reports.get_trends(params.validated_data["days"]))
+
+
+class PatternsView(APIView):
+    """The most frequent message patterns, with counts, first and last seen, levels and an example."""
+
+    @extend_schema(operation_id="listPatterns", parameters=[PatternsParamsSerializer],
+                   responses={200: PatternsPageSerializer, 503: SEARCH_UNAVAILABLE})
+    @cache_response(CacheType.ANALYTICS)
+    def get(self, request: Request) -> Response:
+        params = PatternsParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return Response(reports.list_patterns(params.to_criteria(), page=params.validated_data["page"],
+                                              size=params.validated_data["size"]))
 
 
 class UploadView(APIView):

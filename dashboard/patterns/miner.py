@@ -1,0 +1,133 @@
+"""
+Templates for log lines: Drain's clustering over token-type masked messages.
+
+Drain (He et al., ICWS 2017) groups lines of the same length whose tokens mostly agree and
+turns the positions where they disagree into `<*>`. What this miner does differently, each for
+a failure of Drain seen in the Loghub benchmark rather than for any one system:
+
+- masking first (`masking.mask_tokens`): any token holding a digit is a variable, and runs of
+  variables collapse, so a list of three numbers and one of four are the same event;
+- no prefix tree: candidates are the clusters of the same length, compared in full, so a
+  variable first word (a user, a host) does not split an event;
+- similarity over the template's constant tokens only, with a stricter bar for short
+  messages: `Connection opened` and `Connection closed` share half their words and are two
+  events; a long message that differs in one word is one event with a variable;
+- as in Drain's prefix tree, lines whose first words are different constants are different
+  events (`Failed password ...` and `Accepted password ...`);
+- every distinct masked line is looked up once: a repeat costs one dict access.
+
+A cluster's id is a short hash of its first template, so it never changes when the template
+generalises, and two workers that meet the same event first get the same id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from dashboard.patterns.masking import WILDCARD, mask_tokens
+
+SIMILARITY = 0.5
+SHORT_SIMILARITY = 0.67
+SHORT_TOKENS = 4
+_MAX_CACHE = 100_000
+
+
+def pattern_id_for(template: str) -> str:
+    """A short, stable id derived from a template's text (12 hex digits)."""
+    return hashlib.blake2b(template.encode(), digest_size=6).hexdigest()
+
+
+@dataclass
+class Cluster:
+    """One event: its id and its template's tokens."""
+
+    pattern_id: str
+    tokens: list[str]
+    changed: bool = False
+
+    @property
+    def template(self) -> str:
+        return " ".join(self.tokens)
+
+
+@dataclass
+class TemplateMiner:
+    """Assign each message a cluster, learning templates as it goes."""
+
+    similarity: float = SIMILARITY
+    by_length: dict[int, list[Cluster]] = field(default_factory=dict)
+    by_id: dict[str, Cluster] = field(default_factory=dict)
+    _seen: dict[tuple[str, ...], Cluster] = field(default_factory=dict)
+
+    def load(self, templates: Iterable[tuple[str, str]]) -> None:
+        """Add known (pattern_id, template) pairs, e.g. those learned from earlier uploads."""
+        for pattern_id, template in templates:
+            existing = self.by_id.get(pattern_id)
+            tokens = template.split(" ") if template else []
+            if existing is not None:
+                if len(existing.tokens) == len(tokens):
+                    merged = generalise(existing.tokens, tokens)
+                    existing.tokens = merged
+                continue
+            cluster = Cluster(pattern_id, tokens)
+            self.by_id[pattern_id] = cluster
+            self.by_length.setdefault(len(tokens), []).append(cluster)
+
+    def add(self, message: str) -> Cluster:
+        """The cluster of `message`, created or generalised if need be."""
+        tokens = tuple(mask_tokens(message))
+        cluster = self._seen.get(tokens)
+        if cluster is None:
+            cluster = self._place(list(tokens))
+            if len(self._seen) >= _MAX_CACHE:
+                self._seen.clear()
+            self._seen[tokens] = cluster
+        return cluster
+
+    def _place(self, tokens: list[str]) -> Cluster:
+        candidates = self.by_length.setdefault(len(tokens), [])
+        best, best_score = None, (-1.0, 0)
+        for cluster in candidates:
+            if cluster.tokens and cluster.tokens[0] != tokens[0] and WILDCARD not in (cluster.tokens[0], tokens[0]):
+                continue  # as in Drain, the first word names the event
+            # On equal similarity the more specific template wins, whatever order templates were loaded in.
+            score = _similarity(cluster.tokens, tokens)
+            if score > best_score:
+                best, best_score = cluster, score
+        if best is not None and best_score[0] >= self._threshold(best_score[1]):
+            merged = generalise(best.tokens, tokens)
+            if merged != best.tokens:
+                best.tokens, best.changed = merged, True
+            return best
+        template = " ".join(tokens)
+        pattern_id = pattern_id_for(template)
+        cluster = self.by_id.get(pattern_id)
+        if cluster is None:  # else: the line is exactly where a known cluster started
+            cluster = Cluster(pattern_id, tokens, changed=True)
+            self.by_id[pattern_id] = cluster
+            candidates.append(cluster)
+        return cluster
+
+    def _threshold(self, constants: int) -> float:
+        return SHORT_SIMILARITY if constants <= SHORT_TOKENS else self.similarity
+
+
+def _similarity(template: list[str], tokens: list[str]) -> tuple[float, int]:
+    """Share of the template's constant tokens that `tokens` repeats at the same place, and their number."""
+    constants = same = 0
+    for mine, theirs in zip(template, tokens, strict=True):
+        if mine == WILDCARD:
+            continue
+        constants += 1
+        if mine == theirs:
+            same += 1
+    if constants == 0:
+        return (1.0 if all(token == WILDCARD for token in tokens) else 0.0), 0
+    return same / constants, constants
+
+
+def generalise(template: list[str], tokens: list[str]) -> list[str]:
+    """The template that covers both: positions that differ become `<*>`."""
+    return [mine if mine == theirs else WILDCARD for mine, theirs in zip(template, tokens, strict=True)]
