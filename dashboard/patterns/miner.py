@@ -9,11 +9,12 @@ a failure of Drain seen in the Loghub benchmark rather than for any one system:
   variables collapse, so a list of three numbers and one of four are the same event;
 - no prefix tree: candidates are the clusters of the same length, compared in full, so a
   variable first word (a user, a host) does not split an event;
-- similarity over the template's constant tokens only, with a stricter bar for short
-  messages: `Connection opened` and `Connection closed` share half their words and are two
-  events; a long message that differs in one word is one event with a variable;
-- as in Drain's prefix tree, lines whose first words are different constants are different
-  events (`Failed password ...` and `Accepted password ...`);
+- similarity over the template's constant tokens only, with a higher bar than Drain's since
+  the values are masked already: `Connection opened` and `Connection closed` share half their
+  words and are two events; a long message that differs in one word is one event with a variable;
+- as in Drain's prefix tree, lines whose first words are different words are different events
+  (`Failed password ...` and `Accepted password ...`), but only for plain words: a first token
+  like `chrome.exe` or `kernel[0]:` is a name and may vary within an event;
 - every distinct masked line is looked up once: a repeat costs one dict access.
 
 A cluster's id is a short hash of its first template, so it never changes when the template
@@ -28,9 +29,11 @@ from dataclasses import dataclass, field
 
 from dashboard.patterns.masking import WILDCARD, mask_tokens
 
-SIMILARITY = 0.5
-SHORT_SIMILARITY = 0.67
-SHORT_TOKENS = 4
+# Share of a template's constant tokens a line must repeat to join it. Masking has already taken
+# out the values, so what is left should mostly agree: at 0.7 one word in four may differ
+# (a user, a state), and a template of three or fewer constants must match exactly, so
+# `Connection opened` and `Connection closed` stay apart. Drain's 0.4 was set for unmasked text.
+SIMILARITY = 0.7
 _MAX_CACHE = 100_000
 
 
@@ -90,13 +93,13 @@ class TemplateMiner:
         candidates = self.by_length.setdefault(len(tokens), [])
         best, best_score = None, (-1.0, 0)
         for cluster in candidates:
-            if cluster.tokens and cluster.tokens[0] != tokens[0] and WILDCARD not in (cluster.tokens[0], tokens[0]):
-                continue  # as in Drain, the first word names the event
+            if cluster.tokens and cluster.tokens[0] != tokens[0] and _is_word(cluster.tokens[0]) and _is_word(tokens[0]):
+                continue  # the first word (a verb, a keyword) names the event; a name like chrome.exe may vary
             # On equal similarity the more specific template wins, whatever order templates were loaded in.
             score = _similarity(cluster.tokens, tokens)
             if score > best_score:
                 best, best_score = cluster, score
-        if best is not None and best_score[0] >= self._threshold(best_score[1]):
+        if best is not None and best_score[0] >= self.similarity:
             merged = generalise(best.tokens, tokens)
             if merged != best.tokens:
                 best.tokens, best.changed = merged, True
@@ -110,8 +113,10 @@ class TemplateMiner:
             candidates.append(cluster)
         return cluster
 
-    def _threshold(self, constants: int) -> float:
-        return SHORT_SIMILARITY if constants <= SHORT_TOKENS else self.similarity
+
+def _is_word(token: str) -> bool:
+    """Letters only, perhaps ending in `:` or `,` (`Failed`, `getTasks:`), unlike names such as `chrome.exe`."""
+    return token.rstrip(":,;").isalpha()
 
 
 def _similarity(template: list[str], tokens: list[str]) -> tuple[float, int]:
