@@ -62,12 +62,27 @@ class LogPattern(models.Model):
     product = models.CharField(max_length=100, blank=True, help_text="Product slug; empty for logs of no product.")
     pattern_id = models.CharField(max_length=16)
     template = models.TextField()
+    token_count = models.IntegerField(help_text="Templates only group lines of the same number of tokens.")
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["product", "pattern_id"], name="unique_pattern_per_product")]
+        indexes = [models.Index(fields=["product", "token_count"])]
         ordering = ["product", "pattern_id"]
 
     def __str__(self) -> str:
         return f"{self.pattern_id} {self.template[:80]}"
+
+
+class PatternSet(models.Model):
+    """A product's templates as a whole: its row is the lock under which a worker creates a new template.
+
+    Without it two workers meeting a new event at once would each create it under a different
+    id; holding it, the second finds the first's template and joins it.
+    """
+
+    product = models.CharField(max_length=100, unique=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.product or "(no product)"

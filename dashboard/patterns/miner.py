@@ -90,27 +90,34 @@ class TemplateMiner:
         return cluster
 
     def _place(self, tokens: list[str]) -> Cluster:
-        candidates = self.by_length.setdefault(len(tokens), [])
+        return self._join(tokens) or self._create(tokens)
+
+    def _join(self, tokens: list[str]) -> Cluster | None:
+        """The most similar cluster of the same length, generalised to cover `tokens`; None if none is close."""
         best, best_score = None, (-1.0, 0)
-        for cluster in candidates:
-            if cluster.tokens and cluster.tokens[0] != tokens[0] and _is_word(cluster.tokens[0]) and _is_word(tokens[0]):
+        for cluster in self.by_length.get(len(tokens), ()):
+            first, theirs = cluster.tokens[0] if tokens else "", tokens[0] if tokens else ""
+            if first != theirs and _is_word(first) and _is_word(theirs):
                 continue  # the first word (a verb, a keyword) names the event; a name like chrome.exe may vary
-            # On equal similarity the more specific template wins, whatever order templates were loaded in.
+            # On equal similarity the more specific template wins, whatever order they were loaded in.
             score = _similarity(cluster.tokens, tokens)
             if score > best_score:
                 best, best_score = cluster, score
-        if best is not None and best_score[0] >= self.similarity:
-            merged = generalise(best.tokens, tokens)
-            if merged != best.tokens:
-                best.tokens, best.changed = merged, True
-            return best
-        template = " ".join(tokens)
-        pattern_id = pattern_id_for(template)
+        if best is None or best_score[0] < self.similarity:
+            return None
+        merged = generalise(best.tokens, tokens)
+        if merged != best.tokens:
+            best.tokens, best.changed = merged, True
+        return best
+
+    def _create(self, tokens: list[str]) -> Cluster:
+        """A new cluster whose id derives from its first template."""
+        pattern_id = pattern_id_for(" ".join(tokens))
         cluster = self.by_id.get(pattern_id)
         if cluster is None:  # else: the line is exactly where a known cluster started
             cluster = Cluster(pattern_id, tokens, changed=True)
             self.by_id[pattern_id] = cluster
-            candidates.append(cluster)
+            self.by_length.setdefault(len(tokens), []).append(cluster)
         return cluster
 
 

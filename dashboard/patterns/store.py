@@ -2,24 +2,60 @@
 A product's learned templates in the database, shared by every ingestion worker.
 
 Each upload starts from the templates its product's earlier uploads left (so the same event
-keeps the same `pattern_id`), learns in memory while it streams, and writes back what it
-created or generalised every `SYNC_EVERY` lines and at the end. Writing back is additive and
-commutative: a new template is an insert that ignores a row another worker inserted first,
-and a changed one is merged position by position with the stored row under a row lock, so
-concurrent uploads of one product converge on the same templates whatever their order.
+keeps the same `pattern_id`) and learns in memory while it streams. Two rules keep several
+workers on one product consistent:
+
+- a new template is created only while holding the product's `PatternSet` row lock, after
+  taking in what other workers stored meanwhile: if one of them created the event first, this
+  worker joins its template instead of inventing a second id for it;
+- a template that generalises (a constant becoming `<*>`) is written back merged position by
+  position with the stored row, under that row's lock. Merging only ever widens a template,
+  so the order in which workers write does not change the result.
+
+Generalisations are written back every `SYNC_EVERY` lines and at the end of the upload.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
-from dashboard.models import LogPattern
+from dashboard.models import LogPattern, PatternSet
 from dashboard.patterns.miner import Cluster, TemplateMiner, generalise
 
 SYNC_EVERY = 20_000
 MAX_STORED_PATTERN = 1024
+# Rows written this long before an upload started are re-read when it creates a template:
+# room for clock differences between the machines of the workers.
+CLOCK_SLACK = timedelta(minutes=5)
+
+
+class SharedTemplateMiner(TemplateMiner):
+    """A miner whose new templates are created in the database, one worker at a time per product."""
+
+    def __init__(self, product: str) -> None:
+        super().__init__()
+        self.product = product
+        self._since = timezone.now() - CLOCK_SLACK
+        PatternSet.objects.get_or_create(product=product)
+        self.load(LogPattern.objects.filter(product=product).values_list("pattern_id", "template"))
+
+    def _create(self, tokens: list[str]) -> Cluster:
+        with transaction.atomic():
+            PatternSet.objects.select_for_update().get(product=self.product)
+            self.load(LogPattern.objects.filter(product=self.product, token_count=len(tokens),
+                                                updated_at__gte=self._since).values_list("pattern_id", "template"))
+            cluster = self._join(tokens)
+            if cluster is not None:
+                return cluster
+            cluster = super()._create(tokens)
+            LogPattern.objects.get_or_create(product=self.product, pattern_id=cluster.pattern_id,
+                                             defaults={"template": cluster.template, "token_count": len(tokens)})
+            cluster.changed = False
+            return cluster
 
 
 class PatternAssigner:
@@ -27,8 +63,7 @@ class PatternAssigner:
 
     def __init__(self, product: str) -> None:
         self.product = product
-        self.miner = TemplateMiner()
-        self.miner.load(LogPattern.objects.filter(product=product).values_list("pattern_id", "template"))
+        self.miner = SharedTemplateMiner(product)
         self._since_sync = 0
 
     def fields(self, message: str) -> dict[str, str]:
@@ -40,12 +75,11 @@ class PatternAssigner:
         return {"pattern": cluster.template[:MAX_STORED_PATTERN], "pattern_id": cluster.pattern_id}
 
     def save(self) -> None:
-        """Write new and generalised templates back, and take in what other workers stored meanwhile."""
+        """Write generalised templates back, and take in what other workers stored for them."""
         self._since_sync = 0
         changed = [cluster for cluster in self.miner.by_id.values() if cluster.changed]
         if changed:
-            merged = save_templates(self.product, changed)
-            self.miner.load(merged)
+            self.miner.load(save_templates(self.product, changed))
             for cluster in changed:
                 cluster.changed = False
 
@@ -55,7 +89,8 @@ def save_templates(product: str, clusters: Iterable[Cluster]) -> list[tuple[str,
     clusters = {cluster.pattern_id: cluster for cluster in clusters}
     with transaction.atomic():
         LogPattern.objects.bulk_create(
-            [LogPattern(product=product, pattern_id=pid, template=cluster.template) for pid, cluster in clusters.items()],
+            [LogPattern(product=product, pattern_id=pid, template=cluster.template, token_count=len(cluster.tokens))
+             for pid, cluster in clusters.items()],
             ignore_conflicts=True,
         )
         rows = LogPattern.objects.select_for_update().filter(product=product, pattern_id__in=list(clusters))
