@@ -6,6 +6,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.patterns import table as patterns_table
+
 
 def _latency_table(section: dict) -> list[str]:
     lines = ["| variant | median (us) | p99 (us) | ratio to floor |", "| --- | ---: | ---: | ---: |"]
@@ -98,6 +100,10 @@ def render(results: dict) -> str:
         "## Compression",
         "",
         *_compression_table(results["compression"]),
+        "",
+        "## Message patterns (grouping accuracy on the Loghub 2k samples, same run)",
+        "",
+        *patterns_table(results.get("patterns", {})),
         "",
     ]
     return "\n".join(lines)
