@@ -52,7 +52,7 @@ def _documents(lines: Iterable[ParsedLine], upload: Upload, tally: _Tally,
     product = upload.product.slug if upload.product_id else ""
     fallback_time = (upload.created_at or timezone.now()).astimezone(UTC).isoformat()
     patterns = PatternAssigner(product)
-    for line in lines:
+    for line, pattern in patterns.assign(lines):
         tally.read += 1
         if not line.parsed:
             tally.unparsed += 1
@@ -64,7 +64,7 @@ def _documents(lines: Iterable[ParsedLine], upload: Upload, tally: _Tally,
                 "@timestamp": line.timestamp.isoformat() if line.timestamp else fallback_time,
                 "level": line.level,
                 "message": line.message,
-                **patterns.fields(line.message),
+                **pattern,
                 "source": line.source,
                 "host": line.host,
                 "process": line.process,
@@ -75,7 +75,6 @@ def _documents(lines: Iterable[ParsedLine], upload: Upload, tally: _Tally,
                 "parsed": line.parsed,
             },
         }
-    patterns.save()
 
 
 def ingest_file(upload: Upload, fileobj: BinaryIO, *, progress: Callable[[int], None] | None = None) -> IngestResult:

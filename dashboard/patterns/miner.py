@@ -78,6 +78,16 @@ class TemplateMiner:
             self.by_id[pattern_id] = cluster
             self.by_length.setdefault(len(tokens), []).append(cluster)
 
+    def forget(self, cluster: Cluster, replacement: Cluster) -> None:
+        """Drop `cluster`; lines that went to it go to `replacement` from now on."""
+        self.by_id.pop(cluster.pattern_id, None)
+        same_length = self.by_length.get(len(cluster.tokens), [])
+        if cluster in same_length:
+            same_length.remove(cluster)
+        for tokens, seen in self._seen.items():
+            if seen is cluster:
+                self._seen[tokens] = replacement
+
     def add(self, message: str) -> Cluster:
         """The cluster of `message`, created or generalised if need be."""
         tokens = tuple(mask_tokens(message))

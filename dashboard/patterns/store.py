@@ -1,24 +1,28 @@
 """
 A product's learned templates in the database, shared by every ingestion worker.
 
-Each upload starts from the templates its product's earlier uploads left (so the same event
-keeps the same `pattern_id`) and learns in memory while it streams. Two rules keep several
-workers on one product consistent:
+Each upload starts from the templates its product's earlier uploads left, so the same event
+keeps the same `pattern_id` across files. Lines are mined in blocks of `BLOCK_LINES` in memory;
+before a block's lines are handed on, the block's new and generalised templates are reconciled
+with the database in one short transaction under the product's `PatternSet` row lock:
 
-- a new template is created only while holding the product's `PatternSet` row lock, after
-  taking in what other workers stored meanwhile: if one of them created the event first, this
-  worker joins its template instead of inventing a second id for it;
-- a template that generalises (a constant becoming `<*>`) is written back merged position by
-  position with the stored row, under that row's lock. Merging only ever widens a template,
-  so the order in which workers write does not change the result.
+- a template this worker created that joins one another worker stored meanwhile is folded into
+  it, and the block's lines take the other worker's id: one event, one id, whichever worker met
+  it first;
+- the others are inserted, and generalised ones (a constant becoming `<*>`) are merged position
+  by position with the stored row. Merging only ever widens a template, so the order in which
+  workers write does not change the result.
 
-Generalisations are written back every `SYNC_EVERY` lines and at the end of the upload.
+One transaction per block, not per new template: a commit costs milliseconds, and a new system's
+first thousand lines create hundreds of templates.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
+from itertools import islice
+from typing import Protocol, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -26,36 +30,18 @@ from django.utils import timezone
 from dashboard.models import LogPattern, PatternSet
 from dashboard.patterns.miner import Cluster, TemplateMiner, generalise
 
-SYNC_EVERY = 20_000
+BLOCK_LINES = 1000
 MAX_STORED_PATTERN = 1024
-# Rows written this long before an upload started are re-read when it creates a template:
-# room for clock differences between the machines of the workers.
+# Rows written this long before an upload started are re-read at each block: room for clock
+# differences between the machines of the workers.
 CLOCK_SLACK = timedelta(minutes=5)
 
 
-class SharedTemplateMiner(TemplateMiner):
-    """A miner whose new templates are created in the database, one worker at a time per product."""
+class HasMessage(Protocol):
+    message: str
 
-    def __init__(self, product: str) -> None:
-        super().__init__()
-        self.product = product
-        self._since = timezone.now() - CLOCK_SLACK
-        PatternSet.objects.get_or_create(product=product)
-        self.load(LogPattern.objects.filter(product=product).values_list("pattern_id", "template"))
 
-    def _create(self, tokens: list[str]) -> Cluster:
-        with transaction.atomic():
-            PatternSet.objects.select_for_update().get(product=self.product)
-            self.load(LogPattern.objects.filter(product=self.product, token_count=len(tokens),
-                                                updated_at__gte=self._since).values_list("pattern_id", "template"))
-            cluster = self._join(tokens)
-            if cluster is not None:
-                return cluster
-            cluster = super()._create(tokens)
-            LogPattern.objects.get_or_create(product=self.product, pattern_id=cluster.pattern_id,
-                                             defaults={"template": cluster.template, "token_count": len(tokens)})
-            cluster.changed = False
-            return cluster
+Line = TypeVar("Line", bound=HasMessage)
 
 
 class PatternAssigner:
@@ -63,30 +49,63 @@ class PatternAssigner:
 
     def __init__(self, product: str) -> None:
         self.product = product
-        self.miner = SharedTemplateMiner(product)
-        self._since_sync = 0
+        self.miner = TemplateMiner()
+        self._since = timezone.now() - CLOCK_SLACK
+        PatternSet.objects.get_or_create(product=product)
+        self.miner.load(LogPattern.objects.filter(product=product).values_list("pattern_id", "template"))
+        self._stored = set(self.miner.by_id)
 
-    def fields(self, message: str) -> dict[str, str]:
-        """The `pattern` and `pattern_id` fields of a line's document."""
-        cluster = self.miner.add(message)
-        self._since_sync += 1
-        if self._since_sync >= SYNC_EVERY:
-            self.save()
-        return {"pattern": cluster.template[:MAX_STORED_PATTERN], "pattern_id": cluster.pattern_id}
+    def assign(self, lines: Iterable[Line]) -> Iterator[tuple[Line, dict[str, str]]]:
+        """Each line with the `pattern` and `pattern_id` fields of its document."""
+        iterator = iter(lines)
+        while block := list(islice(iterator, BLOCK_LINES)):
+            clusters = [self.miner.add(line.message) for line in block]
+            aliases = self._sync()
+            for line, cluster in zip(block, clusters, strict=True):
+                cluster = aliases.get(cluster.pattern_id, cluster)
+                yield line, {"pattern": cluster.template[:MAX_STORED_PATTERN], "pattern_id": cluster.pattern_id}
 
-    def save(self) -> None:
-        """Write generalised templates back, and take in what other workers stored for them."""
-        self._since_sync = 0
-        changed = [cluster for cluster in self.miner.by_id.values() if cluster.changed]
-        if changed:
-            self.miner.load(save_templates(self.product, changed))
-            for cluster in changed:
-                cluster.changed = False
+    def _sync(self) -> dict[str, Cluster]:
+        """Reconcile this block's templates with the database; return {local id: the cluster that replaced it}."""
+        new = [cluster for pid, cluster in self.miner.by_id.items() if pid not in self._stored]
+        if not new and not any(cluster.changed for cluster in self.miner.by_id.values()):
+            return {}
+        aliases: dict[str, Cluster] = {}
+        with transaction.atomic():
+            PatternSet.objects.select_for_update().get(product=self.product)
+            theirs = list(LogPattern.objects.filter(product=self.product, updated_at__gte=self._since)
+                          .exclude(pattern_id__in=[cluster.pattern_id for cluster in new])
+                          .values_list("pattern_id", "template"))
+            foreign = TemplateMiner()
+            foreign.load((pid, template) for pid, template in theirs if pid not in self.miner.by_id)
+            self.miner.load(theirs)
+            for cluster in new:
+                match = foreign._join(list(cluster.tokens))
+                if match is not None:
+                    aliases[cluster.pattern_id] = self._fold(cluster, self.miner.by_id[match.pattern_id])
+            changed = [cluster for cluster in self.miner.by_id.values() if cluster.changed or
+                       cluster.pattern_id not in self._stored]
+            stored = save_templates(self.product, changed)
+        self.miner.load(stored)
+        for cluster in changed:
+            cluster.changed = False
+            self._stored.add(cluster.pattern_id)
+        return aliases
+
+    def _fold(self, cluster: Cluster, into: Cluster) -> Cluster:
+        """Replace a template of ours by another worker's that covers it."""
+        self.miner.forget(cluster, into)
+        merged = generalise(into.tokens, cluster.tokens)
+        if merged != into.tokens:
+            into.tokens, into.changed = merged, True
+        return into
 
 
 def save_templates(product: str, clusters: Iterable[Cluster]) -> list[tuple[str, str]]:
     """Insert or generalise the rows of `clusters`; return the stored (pattern_id, template) pairs."""
     clusters = {cluster.pattern_id: cluster for cluster in clusters}
+    if not clusters:
+        return []
     with transaction.atomic():
         LogPattern.objects.bulk_create(
             [LogPattern(product=product, pattern_id=pid, template=cluster.template, token_count=len(cluster.tokens))
@@ -97,7 +116,7 @@ def save_templates(product: str, clusters: Iterable[Cluster]) -> list[tuple[str,
         stored = []
         for row in rows:
             tokens = clusters[row.pattern_id].tokens
-            stored_tokens = row.template.split(" ")
+            stored_tokens = row.template.split(" ") if row.template else []
             if len(stored_tokens) == len(tokens):
                 template = " ".join(generalise(stored_tokens, tokens))
                 if template != row.template:
