@@ -34,7 +34,7 @@ from dashboard.patterns.masking import WILDCARD, mask_tokens
 # (a user, a state), and a template of three or fewer constants must match exactly, so
 # `Connection opened` and `Connection closed` stay apart. Drain's 0.4 was set for unmasked text.
 SIMILARITY = 0.7
-_MAX_CACHE = 100_000
+_MAX_CACHE = 10_000  # distinct masked lines remembered: a few MB
 
 
 def pattern_id_for(template: str) -> str:
