@@ -21,6 +21,7 @@ _VARIABLE = re.compile("|".join((
     r"\b(?:[0-9a-fA-F]{1,4}:){3,7}[0-9a-fA-F]{1,4}\b",                      # IPv6 and MAC addresses
     r"(?<![\w/.])(?:[A-Za-z]:)?(?:[/\\][\w.\-@~+$#%]+){2,}[/\\]?",         # paths of 2+ parts
     r"(?<![\w/.])[\w\-]+(?:\.[\w\-]+)+/[\w.\-/$]+",                         # a dotted name/path: com.app/com.app.Main
+    r"(?<![\w.\-])[A-Za-z][\w\-]*(?:\.[\w\-]+)+:\d+\b",                        # host:port, www.example.com:443
     r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b",  # UUIDs
     r"\b(?=[0-9a-fA-F]*[a-fA-F])(?=[0-9a-fA-F]*\d)[0-9a-fA-F]{8,}\b",        # hex ids
     # Numbers, IPs, 0x hex, ids like blk_-42 or 10ms: any run of word characters holding a digit.
