@@ -27,10 +27,14 @@ _VARIABLE = re.compile("|".join((
     # Numbers, IPs, 0x hex, ids like blk_-42 or 10ms: any run of word characters holding a digit.
     r"(?<![\w.\-+@~$#%])[\w.\-+@~$#%]*\d[\w.\-+@~$#%]*",
 )))
+# The last mask alone: enough for a token with a digit but no slash or colon, where the others
+# cannot match anything it would not (an IPv4, a UUID, a hex id are runs holding a digit).
+_HOLDS_DIGIT = re.compile(r"(?<![\w.\-+@~$#%])[\w.\-+@~$#%]*\d[\w.\-+@~$#%]*")
 _JOINED = re.compile(r"<\*>(?:[^\w\s<]{0,2}<\*>)+")
-# Only a token holding one of these can match a mask (a digit, a path or URL slash, an address
-# colon): the others, most words of most lines, skip the regular expression (2-3x faster).
-_MAYBE_VARIABLE = re.compile(r"[\d/\\:]")
+# Only a token holding one of these can match a mask (a path or URL slash, an address colon);
+# tokens with neither these nor a digit, most words of most lines, skip the regular expressions.
+_SPECIAL = re.compile(r"[/\\:]")
+_DIGIT = re.compile(r"\d")
 _MAX_PATTERN_LENGTH = 300
 
 
@@ -41,10 +45,17 @@ def mask_tokens(message: str) -> list[str]:
     """
     tokens: list[str] = []
     for token in message.split():
-        if _MAYBE_VARIABLE.search(token):
-            token = _JOINED.sub(WILDCARD, _VARIABLE.sub(WILDCARD, token))
-            if token == WILDCARD and tokens and tokens[-1] == WILDCARD:
-                continue
+        if _SPECIAL.search(token):
+            token = _VARIABLE.sub(WILDCARD, token)
+        elif _DIGIT.search(token):
+            token = _HOLDS_DIGIT.sub(WILDCARD, token)
+        else:
+            tokens.append(token)
+            continue
+        if token.count(WILDCARD) > 1:
+            token = _JOINED.sub(WILDCARD, token)
+        if token == WILDCARD and tokens and tokens[-1] == WILDCARD:
+            continue
         tokens.append(token)
     return tokens
 
