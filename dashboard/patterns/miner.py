@@ -18,7 +18,7 @@ a failure of Drain seen in the Loghub benchmark rather than for any one system:
 - every distinct masked line is looked up once: a repeat costs one dict access.
 
 A cluster's id is a short hash of its first template, so it never changes when the template
-generalises, and two workers that meet the same event first get the same id.
+generalises; `store` makes workers that meet one event at the same time agree on one id.
 """
 
 from __future__ import annotations
@@ -100,9 +100,9 @@ class TemplateMiner:
         return cluster
 
     def _place(self, tokens: list[str]) -> Cluster:
-        return self._join(tokens) or self._create(tokens)
+        return self.join(tokens) or self._create(tokens)
 
-    def _join(self, tokens: list[str]) -> Cluster | None:
+    def join(self, tokens: list[str]) -> Cluster | None:
         """The most similar cluster of the same length, generalised to cover `tokens`; None if none is close."""
         best, best_score = None, (-1.0, 0)
         for cluster in self.by_length.get(len(tokens), ()):

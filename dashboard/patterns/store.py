@@ -80,7 +80,7 @@ class PatternAssigner:
             foreign.load((pid, template) for pid, template in theirs if pid not in self.miner.by_id)
             self.miner.load(theirs)
             for cluster in new:
-                match = foreign._join(list(cluster.tokens))
+                match = foreign.join(list(cluster.tokens))
                 if match is not None:
                     aliases[cluster.pattern_id] = self._fold(cluster, self.miner.by_id[match.pattern_id])
             changed = [cluster for cluster in self.miner.by_id.values() if cluster.changed or
