@@ -23,7 +23,7 @@ from django.test.utils import override_settings  # noqa: E402
 from django_redis import get_redis_connection  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
-from bench import compression, http_load, ingest_speed, invalidation_scale, latency, stampede  # noqa: E402
+from bench import compression, http_load, ingest_speed, invalidation_scale, latency, patterns, stampede  # noqa: E402
 from bench.report import write_reports  # noqa: E402
 from bench.views import FLOOR_KEY, PAYLOAD  # noqa: E402
 from cacheops.conf import CacheType  # noqa: E402
@@ -47,7 +47,8 @@ def _payloads(token: str) -> dict[str, bytes]:
     }
 
 
-def main() -> int:
+def main(sections: list[str]) -> int:
+    """Every section, or with `patterns` only that one (`python -m bench patterns`, ~1 minute)."""
     began = time.monotonic()
     engine, redis_service = start_search_engine(), start_redis()
     environment = {"REDIS_URL": redis_service.url, "ELASTICSEARCH_URL": engine.url, "ELASTICSEARCH_FLAVOR": "osmem"}
@@ -60,6 +61,11 @@ def main() -> int:
             _section(f"setting up: migrate, {DEMO_LINES} demo log lines")
             RESULTS.mkdir(exist_ok=True)
             call_command("migrate", interactive=False, verbosity=0)
+            _section("message patterns: grouping accuracy on Loghub (logdash vs drain3), ingestion lines/s")
+            results["patterns"] = patterns.run()
+            if sections == ["patterns"]:
+                print("\n" + "\n".join(patterns.table(results["patterns"])))
+                return 0
             user, _ = get_user_model().objects.get_or_create(username="bench", defaults={"is_superuser": True})
             token = Token.objects.get_or_create(user=user)[0].key
             call_command("load_demo_logs", lines=DEMO_LINES, replace=True)
@@ -94,4 +100,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import ingest_speed
+from bench.patterns import table as patterns_table
 
 
 def _latency_table(section: dict) -> list[str]:
@@ -104,6 +105,10 @@ def render(results: dict) -> str:
         "## Ingestion: lines parsed per second on one core",
         "",
         *(ingest_speed.table(results["ingest"], results.get("ingest_bulk")) if "ingest" in results else []),
+        "",
+        "## Message patterns (grouping accuracy on the Loghub 2k samples, same run)",
+        "",
+        *patterns_table(results.get("patterns", {})),
         "",
     ]
     return "\n".join(lines)

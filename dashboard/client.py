@@ -163,6 +163,8 @@ def ensure_index() -> str:
             except es_exceptions.BadRequestError as exc:
                 if "already_exists" not in str(exc) and "already exists" not in str(exc):
                     raise
+        # An index made before a field was added to the template learns it here (adding fields is allowed).
+        client.indices.put_mapping(index=index, **get_index_template_body()["template"]["mappings"])
     return index
 
 

@@ -44,6 +44,8 @@ DEFAULTS: dict[str, Any] = {
     # Search: the largest page, and how deep page/size may go before a cursor is needed.
     "SEARCH_MAX_SIZE": 100,
     "SEARCH_MAX_WINDOW": 10_000,
+    # Patterns list: how deep page/size may go (the most frequent patterns are cut from one aggregation).
+    "PATTERNS_MAX_WINDOW": 1000,
     # Trends: the largest `days`.
     "TRENDS_MAX_DAYS": 90,
     # How many of the most frequent searches `warm_cache` fills.

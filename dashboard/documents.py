@@ -18,8 +18,9 @@ class LogEntry(Document):
 
     level = Keyword()
     message = Text(fields={"keyword": Keyword(ignore_above=512)})
-    # The message with numbers, ids and addresses masked, so similar lines group in "top errors".
-    message_pattern = Keyword(ignore_above=512)
+    # The line's template (variables as `<*>`) and its stable id, from `dashboard.patterns`.
+    pattern = Keyword(ignore_above=1024)
+    pattern_id = Keyword()
     source = Keyword()
     host = Keyword()
     process = Keyword()

@@ -35,7 +35,7 @@ from dashboard.ingest import InvalidLogFile, ParsedLine, open_log_text, parse_li
 from dashboard.ingest.options import ParseOptions
 from dashboard.ingest.report import ParseReport
 from dashboard.models import Upload
-from dashboard.patterns import mask_message
+from dashboard.patterns.store import PatternAssigner
 from dashboard.queries import upload_lines_query
 from logdash.clock import clock
 
@@ -78,7 +78,8 @@ def _documents(lines: Iterable[ParsedLine], upload: Upload, tally: _Tally,
     fallback_time = (upload.created_at or now).astimezone(UTC).isoformat()
     latest = now + timedelta(seconds=dashboard_settings.MAX_FUTURE_SECONDS)
     max_chars = dashboard_settings.MAX_MESSAGE_CHARS
-    for line in lines:
+    patterns = PatternAssigner(product)
+    for line, pattern in patterns.assign(lines):
         tally.read += 1
         if not line.parsed:
             tally.unparsed += 1
@@ -92,7 +93,7 @@ def _documents(lines: Iterable[ParsedLine], upload: Upload, tally: _Tally,
                 "level": line.level,
                 "message": message,
                 "message_truncated": len(line.message) > max_chars,
-                "message_pattern": mask_message(message),
+                **pattern,
                 "source": line.source,
                 "host": line.host,
                 "process": line.process,

@@ -108,3 +108,39 @@ class LogFormat(models.Model):
             self.compile().check(self.example)
         except FormatDeclarationError as exc:
             raise ValidationError(str(exc)) from exc
+
+
+class LogPattern(models.Model):
+    """A template learned from a product's logs, kept so the same event keeps its id across uploads.
+
+    Rows are only ever added or generalised (a constant becoming `<*>`), never narrowed, so two
+    ingestion workers that learn from the same product at once merge into the same answer.
+    """
+
+    product = models.CharField(max_length=100, blank=True, help_text="Product slug; empty for logs of no product.")
+    pattern_id = models.CharField(max_length=16)
+    template = models.TextField()
+    token_count = models.IntegerField(help_text="Templates only group lines of the same number of tokens.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["product", "pattern_id"], name="unique_pattern_per_product")]
+        indexes = [models.Index(fields=["product", "token_count"])]
+        ordering = ["product", "pattern_id"]
+
+    def __str__(self) -> str:
+        return f"{self.pattern_id} {self.template[:80]}"
+
+
+class PatternSet(models.Model):
+    """A product's templates as a whole: its row is the lock under which a worker creates a new template.
+
+    Without it two workers meeting a new event at once would each create it under a different
+    id; holding it, the second finds the first's template and joins it.
+    """
+
+    product = models.CharField(max_length=100, unique=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.product or "(no product)"

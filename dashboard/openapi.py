@@ -34,6 +34,9 @@ class LogEntrySerializer(serializers.Serializer):
     product = serializers.CharField()
     message = serializers.CharField(help_text="Cut to LIST_MESSAGE_CHARS characters, ending in \u2026 when cut.")
     truncated = serializers.BooleanField(help_text="The message (or the line it came from) was cut.")
+    pattern = serializers.CharField(help_text="The message's template: its variable parts as `<*>`.")
+    pattern_id = serializers.CharField(help_text="Stable id of the template: the same event keeps it across "
+                                                 "uploads of a product. Filter search with `pattern_id`.")
     upload_id = serializers.IntegerField(allow_null=True)
     line_number = serializers.IntegerField(allow_null=True)
     highlight = serializers.CharField(required=False, help_text="Search only: the message, HTML-escaped, with "
@@ -73,7 +76,8 @@ class ErrorRateDaySerializer(serializers.Serializer):
 
 
 class TopErrorSerializer(serializers.Serializer):
-    pattern = serializers.CharField(help_text="The message with numbers, ids and addresses masked.")
+    pattern = serializers.CharField(help_text="The template of these lines: variable parts as `<*>`.")
+    pattern_id = serializers.CharField()
     count = serializers.IntegerField()
     example = serializers.CharField(help_text="Cut like a log entry's message.")
     source = serializers.CharField()
@@ -99,6 +103,32 @@ class TrendsSerializer(serializers.Serializer):
     volume_per_source = SourceVolumeSerializer(many=True)
     volume_per_product = ProductVolumeSerializer(many=True)
     generated_at = serializers.DateTimeField()
+
+
+class PatternExampleSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    level = serializers.CharField(allow_null=True)
+    source = serializers.CharField()
+    timestamp = serializers.DateTimeField(allow_null=True)
+
+
+class PatternSerializer(serializers.Serializer):
+    pattern_id = serializers.CharField(help_text="Stable id; `/api/search?pattern_id=...` lists its lines.")
+    pattern = serializers.CharField(help_text="The template: variable parts as `<*>`.")
+    product = serializers.CharField(help_text="Product of the example line (empty: none).")
+    count = serializers.IntegerField(help_text="Lines of this pattern among those the filters select.")
+    first_seen = serializers.DateTimeField(allow_null=True)
+    last_seen = serializers.DateTimeField(allow_null=True)
+    levels = serializers.DictField(child=serializers.IntegerField(), help_text="Lines per level.")
+    example = PatternExampleSerializer(help_text="The most recent line of the pattern.")
+
+
+class PatternsPageSerializer(serializers.Serializer):
+    total_lines = serializers.IntegerField(help_text="Lines the filters select, over every pattern.")
+    page = serializers.IntegerField()
+    size = serializers.IntegerField()
+    has_next = serializers.BooleanField()
+    results = PatternSerializer(many=True, help_text="Most frequent first.")
 
 
 class UploadResultSerializer(serializers.Serializer):

@@ -85,25 +85,24 @@ class SearchCriteria:
     product: str = ""
     date_from: datetime | None = None
     date_to: datetime | None = None
+    pattern_id: str = ""
     size: int = 20
     offset: int = 0
     search_after: tuple | None = None
 
 
-def search_query(criteria: SearchCriteria) -> Search:
-    """Full-text search on the message, filtered, newest first, with highlights."""
-    search = _logs().extra(track_total_hits=True).sort(*SORT_NEWEST_FIRST)
+def _filtered(search: Search, criteria: SearchCriteria) -> Search:
+    """The filters search and the patterns list share: words, level, source, product, pattern, time range."""
     if criteria.q:
         search = search.query("match", message={"query": criteria.q, "operator": "and"})
-        # encoder=html escapes the message around the tags, so a highlight is safe to render as HTML.
-        search = search.highlight_options(encoder="html", pre_tags=["<mark>"], post_tags=["</mark>"])
-        search = search.highlight("message", number_of_fragments=0)
     if criteria.level:
         search = search.filter("terms", level=list(criteria.level))
     if criteria.source:
         search = search.filter("term", source=criteria.source)
     if criteria.product:
         search = search.filter("term", product=criteria.product)
+    if criteria.pattern_id:
+        search = search.filter("term", pattern_id=criteria.pattern_id)
     time_range = {}
     if criteria.date_from:
         time_range["gte"] = criteria.date_from.isoformat()
@@ -111,6 +110,16 @@ def search_query(criteria: SearchCriteria) -> Search:
         time_range["lte"] = criteria.date_to.isoformat()
     if time_range:
         search = search.filter("range", **{"@timestamp": time_range})
+    return search
+
+
+def search_query(criteria: SearchCriteria) -> Search:
+    """Full-text search on the message, filtered, newest first, with highlights."""
+    search = _filtered(_logs().extra(track_total_hits=True).sort(*SORT_NEWEST_FIRST), criteria)
+    if criteria.q:
+        # encoder=html escapes the message around the tags, so a highlight is safe to render as HTML.
+        search = search.highlight_options(encoder="html", pre_tags=["<mark>"], post_tags=["</mark>"])
+        search = search.highlight("message", number_of_fragments=0)
     if criteria.search_after is not None:
         return search.extra(search_after=list(criteria.search_after))[: criteria.size]
     return search[criteria.offset : criteria.offset + criteria.size]
@@ -124,10 +133,28 @@ def trends_query(*, days: int, now: datetime, tz: tzinfo, tz_name: str) -> Searc
     per_day = search.aggs.bucket("per_day", _daily_histogram(start, today, tz_name))
     per_day.bucket("errors", "filter", Q("terms", level=list(ERROR_LEVELS)))
     search.aggs.bucket("errors", "filter", Q("terms", level=list(ERROR_LEVELS))).bucket(
-        "top_patterns", "terms", field="message_pattern", size=TOP_ERRORS
-    ).metric("example", "top_hits", size=1, _source=["message", "source", "@timestamp"], sort=[{"@timestamp": "desc"}])
+        "top_patterns", "terms", field="pattern_id", size=TOP_ERRORS
+    ).metric("example", "top_hits", size=1, _source=["message", "source", "product", "pattern", "@timestamp"],
+             sort=[{"@timestamp": "desc"}])
     search.aggs.bucket("by_source", "terms", field="source", size=TOP_SOURCES)
     search.aggs.bucket("by_product", "terms", field="product", size=TOP_SOURCES, missing="")
+    return search
+
+
+def patterns_query(criteria: SearchCriteria, *, buckets: int) -> Search:
+    """The `buckets` most frequent patterns among the lines `criteria` selects, with their details.
+
+    A terms aggregation cannot skip buckets, so a page is cut from the first `buckets` (offset +
+    size + 1, the extra one telling whether a next page exists).
+    """
+    search = _filtered(_logs().extra(size=0, track_total_hits=True), criteria)
+    top = search.aggs.bucket("patterns", "terms", field="pattern_id", size=buckets,
+                             order=[{"_count": "desc"}, {"_key": "asc"}])
+    top.metric("first_seen", "min", field="@timestamp")
+    top.metric("last_seen", "max", field="@timestamp")
+    top.bucket("by_level", "terms", field="level", size=20)
+    top.metric("example", "top_hits", size=1, sort=[{"@timestamp": "desc"}],
+               _source=["message", "pattern", "product", "source", "level", "@timestamp"])
     return search
 
 

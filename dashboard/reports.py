@@ -6,7 +6,7 @@ Every function here is what a cache miss costs; the views put `cache_response` i
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +16,7 @@ from dashboard import client, queries
 from dashboard.conf import dashboard_settings
 from dashboard.excerpts import cut_highlight, cut_text
 from dashboard.models import Upload
+from dashboard.patterns.store import current_templates
 from dashboard.serializers import encode_cursor
 from logdash.clock import clock
 
@@ -39,6 +40,8 @@ def _log_entry(hit: Any) -> dict[str, Any]:
         "product": source.get("product", ""),
         "message": message,
         "truncated": cut or bool(source.get("message_truncated", False)),
+        "pattern": cut_text(source.get("pattern", ""), limit)[0],
+        "pattern_id": source.get("pattern_id", ""),
         "upload_id": source.get("upload_id"),
         "line_number": source.get("line_number"),
     }
@@ -47,6 +50,19 @@ def _log_entry(hit: Any) -> dict[str, Any]:
         entry["highlight"], highlight_cut = cut_highlight(highlight["message"][0], limit)
         entry["truncated"] = entry["truncated"] or highlight_cut
     return entry
+
+
+def _with_current_patterns(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Show each entry's pattern as its product's stored template today.
+
+    A template can generalise after a line was indexed (a later line showed a word to be a
+    variable); the id does not change, and this makes the text agree with it everywhere.
+    """
+    templates = current_templates((entry["product"], entry["pattern_id"]) for entry in entries if entry["pattern_id"])
+    for entry in entries:
+        pattern = templates.get((entry["product"], entry["pattern_id"]), entry["pattern"])
+        entry["pattern"] = cut_text(pattern, dashboard_settings.LIST_MESSAGE_CHARS)[0]
+    return entries
 
 
 def _per_day(histogram: Any) -> list[dict[str, Any]]:
@@ -68,7 +84,7 @@ def get_dashboard(*, owner_id: int | None = None, now: datetime | None = None) -
         "logs_today": aggs.today.doc_count,
         "error_logs": aggs.errors.doc_count,
         "logs_by_level": by_level,
-        "recent_logs": [_log_entry(hit) for hit in response.hits],
+        "recent_logs": _with_current_patterns([_log_entry(hit) for hit in response.hits]),
         "logs_per_day": _per_day(aggs.last_days.per_day)[-queries.HISTOGRAM_DAYS:],
         "files_uploaded": uploads.count(),
         "time_zone": tz_name,
@@ -86,7 +102,7 @@ def search_logs(criteria: queries.SearchCriteria) -> dict[str, Any]:
     return {
         "total": total,
         "size": criteria.size,
-        "results": [_log_entry(hit) for hit in hits],
+        "results": _with_current_patterns([_log_entry(hit) for hit in hits]),
         "next_cursor": next_cursor,
     }
 
@@ -107,10 +123,13 @@ def get_trends(days: int, *, now: datetime | None = None) -> dict[str, Any]:
     top_errors = []
     for bucket in aggs.errors.top_patterns.buckets:
         example = bucket.example.hits.hits[0]["_source"].to_dict() if bucket.example.hits.hits else {}
-        top_errors.append({"pattern": bucket.key, "count": bucket.doc_count,
+        top_errors.append({"pattern": example.get("pattern", ""), "pattern_id": bucket.key, "count": bucket.doc_count,
                            "example": cut_text(example.get("message", ""), dashboard_settings.LIST_MESSAGE_CHARS)[0],
                            "source": example.get("source", ""),
-                           "last_seen": example.get("@timestamp")})
+                           "product": example.get("product", ""), "last_seen": example.get("@timestamp")})
+    _with_current_patterns(top_errors)
+    for entry in top_errors:
+        del entry["product"]
     return {
         "days": days,
         "time_zone": tz_name,
@@ -120,4 +139,40 @@ def get_trends(days: int, *, now: datetime | None = None) -> dict[str, Any]:
         "volume_per_source": [{"source": b.key, "count": b.doc_count} for b in aggs.by_source.buckets],
         "volume_per_product": [{"product": b.key or None, "count": b.doc_count} for b in aggs.by_product.buckets],
         "generated_at": now.isoformat(),
+    }
+
+
+def _instant(metric: Any) -> str | None:
+    """A min/max of `@timestamp` as ISO 8601 (the engine gives epoch milliseconds, and maybe a string)."""
+    if metric.value is None:
+        return None
+    return datetime.fromtimestamp(metric.value / 1000, tz=UTC).isoformat().replace("+00:00", "Z")
+
+
+def list_patterns(criteria: queries.SearchCriteria, *, page: int, size: int) -> dict[str, Any]:
+    """One page of the most frequent patterns among the lines `criteria` selects."""
+    offset = (page - 1) * size
+    response = client.execute(queries.patterns_query(criteria, buckets=offset + size + 1))
+    buckets = response.aggregations.patterns.buckets
+    results = []
+    for bucket in buckets[offset:offset + size]:
+        example = bucket.example.hits.hits[0]["_source"].to_dict() if bucket.example.hits.hits else {}
+        results.append({
+            "pattern_id": bucket.key,
+            "pattern": example.get("pattern", ""),
+            "product": example.get("product", ""),
+            "count": bucket.doc_count,
+            "first_seen": _instant(bucket.first_seen),
+            "last_seen": _instant(bucket.last_seen),
+            "levels": {level.key: level.doc_count for level in bucket.by_level.buckets},
+            "example": {"message": example.get("message", ""), "level": example.get("level"),
+                        "source": example.get("source", ""), "timestamp": example.get("@timestamp")},
+        })
+    _with_current_patterns(results)
+    return {
+        "total_lines": response.hits.total.value,
+        "page": page,
+        "size": size,
+        "has_next": len(buckets) > offset + size,
+        "results": results,
     }

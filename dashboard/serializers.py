@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from dataclasses import replace
 from datetime import datetime
 
 from django.utils import timezone
@@ -118,7 +119,9 @@ def decode_cursor(cursor: str) -> tuple[int, ...]:
     return tuple(values)
 
 
-class SearchParamsSerializer(serializers.Serializer):
+class LogFilterSerializer(serializers.Serializer):
+    """The filters search and the patterns list share."""
+
     q = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
     level = serializers.CharField(required=False, allow_blank=True, default="",
                                   help_text="One level or several separated by commas, e.g. ERROR,CRITICAL.")
@@ -126,10 +129,6 @@ class SearchParamsSerializer(serializers.Serializer):
     product = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
     to = serializers.DateTimeField(required=False, allow_null=True, default=None)
     page = serializers.IntegerField(required=False, min_value=1, default=1)
-    size = serializers.IntegerField(required=False, min_value=1, max_value=dashboard_settings.SEARCH_MAX_SIZE,
-                                    default=20)
-    cursor = serializers.CharField(required=False, allow_blank=True, default="",
-                                   help_text="`next_cursor` of the previous page, for pages beyond the window.")
 
     def get_fields(self):
         fields = super().get_fields()
@@ -144,14 +143,36 @@ class SearchParamsSerializer(serializers.Serializer):
             raise serializers.ValidationError(f"Unknown level {unknown[0]!r}; use one of {', '.join(LEVELS)}.")
         return levels
 
-    def validate_cursor(self, value: str) -> tuple | None:
-        return decode_cursor(value) if value else None
-
     def validate(self, attrs: dict) -> dict:
         date_from, date_to = attrs.get("from"), attrs.get("to")
         if date_from and date_to and date_from > date_to:
             raise serializers.ValidationError({"from": f"`from` ({date_from.isoformat()}) is after `to` "
                                                        f"({date_to.isoformat()})."})
+        return attrs
+
+    def to_criteria(self) -> SearchCriteria:
+        data = self.validated_data
+        return SearchCriteria(
+            q=data["q"].strip(), level=data["level"], source=data["source"], product=data["product"],
+            date_from=_aware(data.get("from")), date_to=_aware(data.get("to")),
+            pattern_id=data.get("pattern_id", ""),
+        )
+
+
+class SearchParamsSerializer(LogFilterSerializer):
+    pattern_id = serializers.RegexField(r"^[0-9a-f]{1,16}$", required=False, allow_blank=True, default="",
+                                        help_text="Only lines of this pattern (`pattern_id` of a result or of "
+                                                  "/api/analytics/patterns).")
+    size = serializers.IntegerField(required=False, min_value=1, max_value=dashboard_settings.SEARCH_MAX_SIZE,
+                                    default=20)
+    cursor = serializers.CharField(required=False, allow_blank=True, default="",
+                                   help_text="`next_cursor` of the previous page, for pages beyond the window.")
+
+    def validate_cursor(self, value: str) -> tuple | None:
+        return decode_cursor(value) if value else None
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
         offset = (attrs["page"] - 1) * attrs["size"]
         if attrs["cursor"] is None and offset + attrs["size"] > dashboard_settings.SEARCH_MAX_WINDOW:
             raise serializers.ValidationError({"page": (
@@ -163,11 +184,23 @@ class SearchParamsSerializer(serializers.Serializer):
 
     def to_criteria(self) -> SearchCriteria:
         data = self.validated_data
-        return SearchCriteria(
-            q=data["q"].strip(), level=data["level"], source=data["source"], product=data["product"],
-            date_from=_aware(data.get("from")), date_to=_aware(data.get("to")), size=data["size"],
-            offset=0 if data["cursor"] else data["offset"], search_after=data["cursor"],
-        )
+        return replace(super().to_criteria(), size=data["size"], offset=0 if data["cursor"] else data["offset"],
+                       search_after=data["cursor"])
+
+
+class PatternsParamsSerializer(LogFilterSerializer):
+    size = serializers.IntegerField(required=False, min_value=1, max_value=dashboard_settings.SEARCH_MAX_SIZE,
+                                    default=20)
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+        limit = dashboard_settings.PATTERNS_MAX_WINDOW
+        if attrs["page"] * attrs["size"] > limit:
+            raise serializers.ValidationError({"page": (
+                f"page {attrs['page']} with size {attrs['size']} goes past the {limit} most frequent patterns; "
+                "narrow the filters instead."
+            )})
+        return attrs
 
 
 def _aware(value: datetime | None) -> datetime | None:

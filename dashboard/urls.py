@@ -17,6 +17,7 @@ urlpatterns = [
     path("dashboard", views.DashboardView.as_view(), name="dashboard"),
     path("search", views.SearchView.as_view(), name="search"),
     path("analytics/trends", views.TrendsView.as_view(), name="trends"),
+    path("analytics/patterns", views.PatternsView.as_view(), name="patterns"),
     path("upload", views.UploadView.as_view(), name="upload"),
     path("uploads", views.UploadListView.as_view(), name="uploads"),
     path("user/dashboard", views.UserDashboardView.as_view(), name="user-dashboard"),

@@ -35,6 +35,7 @@ from dashboard.openapi import (
     SEARCH_UNAVAILABLE,
     TOO_MANY_UPLOADS,
     DashboardSerializer,
+    PatternsPageSerializer,
     SearchResultsSerializer,
     TrendsSerializer,
     UploadResultSerializer,
@@ -45,6 +46,7 @@ from dashboard.popularity import record_search
 from dashboard.serializers import (
     REPORT_FIELDS,
     LogFormatSerializer,
+    PatternsParamsSerializer,
     ProductSerializer,
     SearchParamsSerializer,
     TrendsParamsSerializer,
@@ -116,6 +118,19 @@ class TrendsView(APIView):
         params = TrendsParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         return Response(reports.get_trends(params.validated_data["days"]))
+
+
+class PatternsView(APIView):
+    """The most frequent message patterns, with counts, first and last seen, levels and an example."""
+
+    @extend_schema(operation_id="listPatterns", parameters=[PatternsParamsSerializer],
+                   responses={200: PatternsPageSerializer, 503: SEARCH_UNAVAILABLE})
+    @cache_response(CacheType.ANALYTICS, query_params=PatternsParamsSerializer)
+    def get(self, request: Request) -> Response:
+        params = PatternsParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return Response(reports.list_patterns(params.to_criteria(), page=params.validated_data["page"],
+                                              size=params.validated_data["size"]))
 
 
 class UploadView(APIView):

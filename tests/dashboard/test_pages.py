@@ -59,8 +59,20 @@ def test_page_renders_every_kpi_and_chart(reader_client: Client) -> None:
     for canvas in ("chart-per-day", "chart-levels", "chart-error-rate"):
         assert f'id="{canvas}"' in html
     assert 'id="recent-logs"' in html
-    assert html.count('scope="col"') == 5
+    assert html.count('scope="col"') == 10  # recent logs and top patterns
     assert 'id="cache-state"' in html
+
+
+def test_page_has_a_top_patterns_table_linking_to_search(reader_client: Client) -> None:
+    html = reader_client.get("/").content.decode()
+    table = html[html.index('id="top-patterns"'):]
+    table = table[:table.index("</table>")]
+    assert "<caption" in table and "Top patterns" in html
+    assert [h.split(">")[1].split("<")[0] for h in table.split('<th scope="col"')[1:]] == [
+        "Pattern", "Count", "Levels", "First seen", "Last seen"]
+    assert 'name="pattern_id"' in html
+    script = _read_static("dashboard/app.js")
+    assert 'getJSON("analytics/patterns"' in script and '"?pattern_id=" + encodeURIComponent' in script
 
 
 def test_page_has_an_accessible_search_box_and_upload_form(reader_client: Client) -> None:

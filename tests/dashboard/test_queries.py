@@ -72,7 +72,7 @@ def test_trends_query_covers_exactly_the_requested_days():
         "gte": "2026-10-30T00:00:00+00:00", "lt": "2026-11-29T00:00:00+00:00"}}}]
     assert body["size"] == 0
     assert body["aggs"]["per_day"]["date_histogram"]["extended_bounds"]["min"] == "2026-10-30"
-    assert body["aggs"]["errors"]["aggs"]["top_patterns"]["terms"] == {"field": "message_pattern", "size": 10}
+    assert body["aggs"]["errors"]["aggs"]["top_patterns"]["terms"] == {"field": "pattern_id", "size": 10}
     assert set(body["aggs"]) == {"per_day", "errors", "by_source", "by_product"}
 
 

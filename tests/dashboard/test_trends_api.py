@@ -1,5 +1,7 @@
 """GET /api/analytics/trends."""
 
+from datetime import timedelta
+
 import pytest
 
 from tests.dashboard.conftest import ago, json_lines
@@ -9,15 +11,18 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def trend_logs(ingest, now, product):
+    # Yesterday's lines are spread over hours before yesterday noon, whatever the hour the test runs at.
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    noon = midnight - timedelta(hours=12)
     lines = []
     for n in range(8):
-        lines.append({"timestamp": ago(now, days=1, minutes=n), "level": "ERROR", "logger": "db",
+        lines.append({"timestamp": ago(noon, minutes=n), "level": "ERROR", "logger": "db",
                       "message": f"deadlock detected on row {1000 + n}"})
     for n in range(3):
-        lines.append({"timestamp": ago(now, days=1, hours=2, minutes=n), "level": "CRITICAL", "logger": "worker",
+        lines.append({"timestamp": ago(noon, hours=2, minutes=n), "level": "CRITICAL", "logger": "worker",
                       "message": f"worker {n} killed: out of memory"})
     for n in range(9):
-        lines.append({"timestamp": ago(now, days=1, hours=3, minutes=n), "level": "INFO", "logger": "api",
+        lines.append({"timestamp": ago(noon, hours=3, minutes=n), "level": "INFO", "logger": "api",
                       "message": "ok"})
     lines.append({"timestamp": ago(now, days=40), "level": "ERROR", "logger": "db", "message": "old"})
     ingest(json_lines(lines), product=product)
@@ -33,8 +38,11 @@ def test_trends_report_error_rate_top_patterns_and_volumes(api, trend_logs):
     assert (yesterday["total"], yesterday["errors"], yesterday["error_rate"]) == (20, 11, 55.0)
     top = body["top_error_messages"]
     assert [(item["pattern"], item["count"]) for item in top] == [
-        ("deadlock detected on row <n>", 8), ("worker <n> killed: out of memory", 3)
+        ("deadlock detected on row <*>", 8), ("worker <*> killed: out of memory", 3)
     ]
+    search = api.get("/api/search", {"pattern_id": top[1]["pattern_id"]}).json()
+    assert sorted(entry["message"] for entry in search["results"]) == [f"worker {n} killed: out of memory"
+                                                                      for n in range(3)]
     assert top[0]["example"].startswith("deadlock detected on row")
     assert {item["source"]: item["count"] for item in body["volume_per_source"]} == {"db": 8, "api": 9, "worker": 3}
     assert body["volume_per_product"] == [{"product": "billing", "count": 20}]

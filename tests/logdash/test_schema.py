@@ -97,10 +97,22 @@ def test_every_operation_says_who_may_call_it_and_documents_its_errors_as_the_er
 
 def test_query_parameters_come_from_the_views_serializers(schema):
     search = {p["name"] for p in schema["paths"]["/api/search"]["get"]["parameters"] if p["in"] == "query"}
-    assert search == {"q", "level", "source", "product", "from", "to", "page", "size", "cursor"}
+    assert search == {"q", "level", "source", "product", "from", "to", "page", "size", "cursor", "pattern_id"}
     trends = schema["paths"]["/api/analytics/trends"]["get"]["parameters"]
     days = next(p for p in trends if p["name"] == "days")
     assert days["schema"]["minimum"] == 1 and days["schema"]["maximum"] == 90
+
+
+def test_the_patterns_list_is_documented_with_its_filters_and_fields(schema):
+    operation = schema["paths"]["/api/analytics/patterns"]["get"]
+    assert operation["operationId"] == "listPatterns"
+    names = {p["name"] for p in operation["parameters"] if p["in"] == "query"}
+    assert {"q", "level", "source", "product", "from", "to", "page", "size"} <= names
+    assert set(operation["responses"]["200"]["headers"]) == {"X-Cache", "X-Cache-Key", "ETag", "Age"}
+    item = schema["components"]["schemas"]["Pattern"]["properties"]
+    assert {"pattern_id", "pattern", "count", "first_seen", "last_seen", "levels", "example"} <= set(item)
+    entry = schema["components"]["schemas"]["LogEntry"]["properties"]
+    assert {"pattern", "pattern_id"} <= set(entry)
 
 
 def test_cached_reads_document_the_cache_headers_and_304(schema):

@@ -55,6 +55,7 @@ MATRIX = [
     ("get", "/api/search?q=quota", None, signed_in(200)),
     ("delete", "/api/search", None, signed_in(405)),
     ("get", "/api/analytics/trends?days=3", None, signed_in(200)),
+    ("get", "/api/analytics/patterns?size=3", None, signed_in(200)),
     ("post", "/api/upload", "file", signed_in(201)),
     ("get", "/api/upload", None, signed_in(405)),
     ("get", "/api/uploads", None, signed_in(200)),

@@ -300,6 +300,48 @@
     });
   }
 
+  /* ---------- top patterns ---------- */
+
+  function patternLink(row) {
+    var link = el("a", { href: "?pattern_id=" + encodeURIComponent(row.pattern_id) + "#search-card",
+      className: "message", text: row.pattern || "(empty message)", title: row.example ? row.example.message : "" });
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      searchPattern(row.pattern_id, row.pattern);
+    });
+    return link;
+  }
+
+  function renderPatterns(rows) {
+    var body = $("top-patterns-body");
+    clear(body);
+    if (!rows.length) {
+      body.appendChild(el("tr", {}, [el("td", { colspan: "5", className: "empty", text: "No logs yet: upload a file." })]));
+      return;
+    }
+    rows.forEach(function (row) {
+      var levels = Object.keys(row.levels || {}).map(function (level) {
+        return el("span", {}, [levelBadge(level), " " + numberFormat.format(row.levels[level]) + " "]);
+      });
+      body.appendChild(el("tr", {}, [
+        el("td", { className: "message" }, [patternLink(row)]),
+        el("td", { className: "nowrap", text: numberFormat.format(row.count) }),
+        el("td", { className: "hide-sm" }, levels),
+        el("td", { className: "nowrap hide-sm" }, [timeCell(row.first_seen)]),
+        el("td", { className: "nowrap" }, [timeCell(row.last_seen)])
+      ]));
+    });
+  }
+
+  function loadPatterns() {
+    return getJSON("analytics/patterns", { size: 10 }).then(function (result) {
+      showError($("patterns-error"), "");
+      renderPatterns(result.body.results || []);
+    }).catch(function (error) {
+      showError($("patterns-error"), "Patterns could not be loaded. " + error.message);
+    });
+  }
+
   /* ---------- products ---------- */
 
   function loadProducts() {
@@ -362,8 +404,24 @@
     });
     return {
       q: form.elements.q.value.trim(), level: levels.join(","),
-      source: form.elements.source.value.trim(), product: form.elements.product.value, size: 20
+      source: form.elements.source.value.trim(), product: form.elements.product.value,
+      pattern_id: form.elements.pattern_id.value, size: 20
     };
+  }
+
+  /* Search the lines of one pattern (from the Top patterns table or a shared URL). */
+  function showPatternFilter(patternId, text) {
+    $("search-pattern-id").value = patternId || "";
+    $("search-pattern-text").textContent = text || patternId || "";
+    $("search-pattern-note").hidden = !patternId;
+  }
+
+  function searchPattern(patternId, text) {
+    showPatternFilter(patternId, text);
+    $("search-q").value = "";
+    submitSearch();
+    $("search-card").scrollIntoView({ block: "start" });
+    $("search-q").focus({ preventScroll: true });
   }
 
   function runSearch(append) {
@@ -394,7 +452,9 @@
 
   function syncSearchUrl(params) {
     var query = new URLSearchParams();
-    ["q", "level", "source", "product"].forEach(function (key) { if (params[key]) query.set(key, params[key]); });
+    ["q", "level", "source", "product", "pattern_id"].forEach(function (key) {
+      if (params[key]) query.set(key, params[key]);
+    });
     var url = window.location.pathname + (query.toString() ? "?" + query.toString() : "");
     window.history.replaceState(null, "", url);
   }
@@ -402,8 +462,9 @@
   function restoreSearchFromUrl() {
     var query = new URLSearchParams(window.location.search);
     var form = $("search-form");
-    if (!["q", "level", "source", "product"].some(function (key) { return query.get(key); })) return false;
+    if (!["q", "level", "source", "product", "pattern_id"].some(function (key) { return query.get(key); })) return false;
     form.elements.q.value = query.get("q") || "";
+    showPatternFilter(query.get("pattern_id"), query.get("pattern_id"));
     form.elements.source.value = query.get("source") || "";
     var levels = (query.get("level") || "").split(",");
     form.querySelectorAll("input[name=level]").forEach(function (box) { box.checked = levels.indexOf(box.value) >= 0; });
@@ -492,6 +553,7 @@
         form.elements.file.value = "";
         loadDashboard();
         loadTrends();
+        loadPatterns();
       } else {
         $("upload-progress-wrap").hidden = true;
         clear(status);
@@ -523,7 +585,8 @@
       window.Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
       window.Chart.defaults.color = "#475569";
     }
-    $("refresh-dashboard").addEventListener("click", function () { loadDashboard(); loadTrends(); });
+    $("refresh-dashboard").addEventListener("click", function () { loadDashboard(); loadTrends(); loadPatterns(); });
+    $("search-pattern-clear").addEventListener("click", function () { showPatternFilter(""); submitSearch(); });
     $("search-form").addEventListener("submit", submitSearch);
     $("search-more").addEventListener("click", function () { runSearch(true); });
     $("upload-form").addEventListener("submit", submitUpload);
@@ -531,6 +594,7 @@
     loadDashboard();
     loadProducts();
     loadTrends();
+    loadPatterns();
     if (restored) submitSearch();
   }
 
