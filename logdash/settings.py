@@ -114,6 +114,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_CALLABLE = "logdash.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "logdash.security.client_ip"
+AXES_VERBOSE = False  # no "AXES: BEGIN" banner on every manage.py command; lockouts are still logged
 LOGDASH_LOGIN_RATE = os.environ.get("LOGDASH_LOGIN_RATE", "10/minute")
 
 ROOT_URLCONF = "logdash.urls"
