@@ -11,6 +11,7 @@ and a log line, never an exception.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import caches
@@ -75,3 +76,28 @@ def get_response_cache() -> RedisCache:
 def get_raw_client(cache: Any = None) -> Any:
     """Return the redis-py client behind the response cache (for SCAN, UNLINK and the stats hash)."""
     return (cache or get_response_cache()).client.get_client(write=True)
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseRedis:
+    """The response cache, its redis-py client and its key function: what every raw Redis call needs.
+
+    cacheops talks to Redis itself (entries, generations, locks, stats) under the keys Django's
+    cache would use, so KEY_PREFIX and version apply to everything it writes.
+    """
+
+    cache: Any
+    client: Any
+
+    def key(self, logical: str) -> str:
+        """The physical key of a logical one (the cache's KEY_PREFIX and version added)."""
+        return self.cache.make_key(logical)
+
+
+def response_redis() -> ResponseRedis:
+    """Return the response cache (CACHEOPS['CACHE_ALIAS']) with its raw client, resolved now.
+
+    Resolved per call, not at import: tests and operators swap CACHES at run time.
+    """
+    cache = get_response_cache()
+    return ResponseRedis(cache, get_raw_client(cache))

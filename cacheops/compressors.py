@@ -19,7 +19,6 @@ from typing import Any
 
 from django_redis.compressors.base import BaseCompressor
 
-from cacheops import metrics
 from cacheops.conf import cacheops_settings
 
 MAGIC = b"\xcc"
@@ -77,11 +76,6 @@ class MarkedCompressor(BaseCompressor):
         self.level: int = options.get("COMPRESS_LEVEL", cacheops_settings.COMPRESS_LEVEL)
 
     def compress(self, value: bytes) -> bytes:
-        stored = self._encode(value)
-        metrics.record_write(len(value), len(stored))
-        return stored
-
-    def _encode(self, value: bytes) -> bytes:
         if len(value) > self.min_bytes:
             packed = self._compress(value)
             # Incompressible data (already compressed, random) is kept as is: smaller and cheaper to read.
@@ -104,7 +98,7 @@ class MarkedCompressor(BaseCompressor):
 class IdentityCompressor(MarkedCompressor):
     """Mark values, never compress: reads every format the other compressors write."""
 
-    def _encode(self, value: bytes) -> bytes:
+    def compress(self, value: bytes) -> bytes:
         return RAW + value
 
 
