@@ -77,6 +77,9 @@ def user_key_parts(request: Any, headers: frozenset[str]) -> tuple[list[str], fr
     if user is not None and user.is_authenticated:
         return [f"user={user.pk}"], USER_HEADERS
     http = getattr(request, "_request", request)
+    if not authenticates(request) and getattr(getattr(http, "session", None), "accessed", False):
+        # Finding the user read the session, so the answer varies on Cookie (SessionMiddleware says so).
+        headers = headers | {"cookie"}
     parts = ["user=anonymous"]
     parts.extend(f"{name}={http.META.get(_META_NAMES[name], '')}" for name in sorted(headers))
     return parts, headers
