@@ -45,7 +45,7 @@ def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
     def visit(module: str) -> None:
         if module in visiting:
-            cycles.append(visiting[visiting.index(module):] + [module])
+            cycles.append([*visiting[visiting.index(module):], module])
             return
         if module in done:
             return
