@@ -20,7 +20,7 @@ from django.core.cache import caches
 from django_redis.cache import RedisCache as DjangoRedisCache
 from django_redis.client import DefaultClient
 
-from cacheops.compressors import MAGIC
+from cacheops.codec import MAGIC
 from cacheops.conf import cacheops_settings
 
 logger = logging.getLogger("cacheops")

@@ -7,7 +7,7 @@ older entry of the type stops matching at once, whatever their number, and is ov
 the next fill or expires with its TTL. Generation counters live outside the `cache:` namespace
 (`cacheops:generation:{type}`) and are never deleted, so a generation never goes back.
 
-Entries are written and read as our own bytes (`cacheops.entries.dump_entry`/`load_entry`)
+Entries are written and read as our own bytes (`cacheops.codec`: `encode_entry` + `frame`, `load_entry`)
 through the raw redis-py client, under the key the cache's key function makes (KEY_PREFIX,
 version): never through Django's cache API, which pickles. Whatever else sits under an entry
 key is a logged miss and is never unpickled.
@@ -22,9 +22,10 @@ from redis.lock import Lock
 
 from cacheops import metrics, stats
 from cacheops.backends import response_redis
-from cacheops.compressors import CorruptValueError, MarkedCompressor, ZlibCompressor
+from cacheops.codec import CorruptValueError, encode_entry, frame, load_entry
+from cacheops.compressors import MarkedCompressor, ZlibCompressor
 from cacheops.conf import cacheops_settings
-from cacheops.entries import Entry, encode_entry, load_entry
+from cacheops.entries import Entry
 from cacheops.exceptions import CacheUnavailable
 from cacheops.keys import generation_key
 from cacheops.reader import get_entry_reader
@@ -64,8 +65,9 @@ def _parse_generation(raw: bytes | None, type_name: str) -> int:
 def write_entry(key: str, entry: Entry, timeout: int) -> None:
     """Store `entry` under `key` for `timeout` seconds (its TTL plus the stale windows)."""
     redis = response_redis()
+    compressor = _entry_compressor(redis.cache)
     layout = encode_entry(entry)
-    value = _entry_compressor(redis.cache).compress(layout)
+    value = frame(layout, compress_over=compressor.compress_over, level=compressor.level)
     physical = redis.key(key)
     call_redis(lambda: redis.client.set(physical, value, ex=max(1, int(timeout))), "store a response")
     metrics.record_write(len(layout), len(value))
