@@ -501,19 +501,11 @@ def _render(request: Any, response: HttpResponseBase) -> bytes:
 
 
 def _mark(response: HttpResponseBase, outcome: Outcome, key: str, *, age: str | None = None) -> HttpResponseBase:
-    headers = [("X-Cache", outcome.header)]
+    response["X-Cache"] = outcome.header
     if cacheops_settings.EXPOSE_KEY_HEADER:
-        headers.append(("X-Cache-Key", key))
+        response["X-Cache-Key"] = key
     if age is not None:
-        headers.append(("Age", age))
-    store = getattr(response.headers, "_store", None)
-    if isinstance(store, dict) and key.isascii():
-        # Values we made ourselves, ASCII without control characters (keys are validated): skip
-        # Django's per-header checks.
-        store.update((name.lower(), (name, value)) for name, value in headers)
-    else:
-        for name, value in headers:
-            response[name] = value
+        response["Age"] = age
     return response
 
 

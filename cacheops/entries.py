@@ -8,7 +8,6 @@ generation it was computed. Its bytes in Redis (marker, compression, layout) are
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from dataclasses import dataclass
 
@@ -45,17 +44,12 @@ class Entry:
         return None
 
     def to_response(self) -> HttpResponse:
-        """Build the response a hit returns: the stored bytes and headers, no rendering."""
-        response = HttpResponse(self.body, status=self.status)
-        store = getattr(response.headers, "_store", None)
-        if isinstance(self.headers, tuple) and isinstance(store, dict):
-            # These headers passed Django's validation when the view set them; re-validating
-            # them on every hit is a third of the hit's Python time.
-            store.update(_header_store(self.headers))
-        else:
-            for name, value in self.headers:
-                response[name] = value
-        return response
+        """Build the response a hit returns: the stored bytes and headers, no rendering.
+
+        Through Django's public header API: skipping its per-header validation by writing
+        `HttpHeaders._store` saved about 10 us of a 550 us hit (2 %), not worth a private API.
+        """
+        return HttpResponse(self.body, status=self.status, headers=self.headers)
 
 
 def make_etag(body: bytes) -> str:
@@ -70,8 +64,3 @@ def make_entry(response: HttpResponseBase, body: bytes, *, fresh_for: int, gener
     if etag and not response.has_header("ETag"):
         headers.append(("ETag", make_etag(body)))
     return Entry(response.status_code, headers, body, clock.time(), fresh_for, generation)
-
-
-@functools.lru_cache(maxsize=512)
-def _header_store(headers: tuple[tuple[str, str], ...]) -> dict[str, tuple[str, str]]:
-    return {name.lower(): (name, value) for name, value in headers}
