@@ -515,6 +515,6 @@ def _mark_drf_view(request: Any, key: str) -> None:
     context = getattr(request, "parser_context", None)
     view = context.get("view") if context else None
     if view is not None and isinstance(getattr(view, "headers", None), dict):
-        view.headers["X-Cache"] = "MISS"
+        view.headers["X-Cache"] = Outcome.MISS.header
         if cacheops_settings.EXPOSE_KEY_HEADER:
             view.headers["X-Cache-Key"] = key
