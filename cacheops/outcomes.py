@@ -35,13 +35,7 @@ class Outcome(enum.StrEnum):
         """Answered from a stored entry without waiting on the view (counts towards the hit rate)."""
         return self in (Outcome.HIT, Outcome.STALE)
 
-    @classmethod
-    def from_header(cls, value: str) -> Outcome | None:
-        """The outcome an `X-Cache` header names (None for anything else)."""
-        return _BY_HEADER.get(value)
-
 
 _LABELS = {Outcome.HIT: "hit", Outcome.STALE: "stale", Outcome.MISS: "miss", Outcome.ERROR: "error"}
-_BY_HEADER = {"HIT": Outcome.HIT, "STALE": Outcome.STALE, "MISS": Outcome.MISS}
 # The outcomes a client can see in X-Cache, for the OpenAPI schema and the latency histogram.
 SERVED = (Outcome.HIT, Outcome.MISS, Outcome.STALE)
