@@ -10,20 +10,23 @@ and a log line, never an exception.
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import caches
 from django_redis.cache import RedisCache as DjangoRedisCache
 from django_redis.client import DefaultClient
 
-from cacheops.compressors import MAGIC
+from cacheops.codec import MAGIC
 from cacheops.conf import cacheops_settings
 
 logger = logging.getLogger("cacheops")
 
-# What decode() returns for a value it cannot read; get() turns it into the default.
-UNREADABLE = object()
+# What decode() hands back to the readers below for a value it cannot read; never returned to a caller.
+_UNREADABLE = object()
 
 
 class CacheopsClient(DefaultClient):
@@ -44,17 +47,41 @@ class CacheopsClient(DefaultClient):
 
     def get(self, key: str, default: Any = None, version: int | None = None, client: Any = None) -> Any:
         value = super().get(key, default=default, version=version, client=client)
-        return default if value is UNREADABLE else value
+        return default if value is _UNREADABLE else value
 
     def get_many(self, keys: Any, version: int | None = None, client: Any = None) -> dict:
         found = super().get_many(keys, version=version, client=client)
-        return {key: value for key, value in found.items() if value is not UNREADABLE}
+        return {key: value for key, value in found.items() if value is not _UNREADABLE}
+
+    def sscan_iter(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        return (value for value in super().sscan_iter(*args, **kwargs) if value is not _UNREADABLE)
+
+
+def _without_unreadable(name: str) -> Callable[..., Any]:
+    """`DefaultClient.<name>` with unreadable members left out (a lone unreadable value reads as None)."""
+    parent = getattr(DefaultClient, name)
+
+    @functools.wraps(parent)
+    def method(self: DefaultClient, *args: Any, **kwargs: Any) -> Any:
+        result = parent(self, *args, **kwargs)
+        if result is _UNREADABLE:
+            return None
+        if isinstance(result, set | list):
+            return type(result)(value for value in result if value is not _UNREADABLE)
+        return result
+
+    return method
+
+
+# The readers that decode members of sets (django-redis 7.0.0 builds their result from decode()).
+for _name in ("smembers", "sdiff", "sinter", "sunion", "sscan", "spop", "srandmember"):
+    setattr(CacheopsClient, _name, _without_unreadable(_name))
 
 
 def _unreadable(value: object, exc: Exception) -> object:
     logger.warning("[CACHE ERROR] unreadable value (%d bytes) read as a miss: %s: %s",
                    len(value) if isinstance(value, bytes | str) else 0, type(exc).__name__, exc)
-    return UNREADABLE
+    return _UNREADABLE
 
 
 class RedisCache(DjangoRedisCache):
@@ -75,3 +102,28 @@ def get_response_cache() -> RedisCache:
 def get_raw_client(cache: Any = None) -> Any:
     """Return the redis-py client behind the response cache (for SCAN, UNLINK and the stats hash)."""
     return (cache or get_response_cache()).client.get_client(write=True)
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseRedis:
+    """The response cache, its redis-py client and its key function: what every raw Redis call needs.
+
+    cacheops talks to Redis itself (entries, generations, locks, stats) under the keys Django's
+    cache would use, so KEY_PREFIX and version apply to everything it writes.
+    """
+
+    cache: Any
+    client: Any
+
+    def key(self, logical: str) -> str:
+        """The physical key of a logical one (the cache's KEY_PREFIX and version added)."""
+        return self.cache.make_key(logical)
+
+
+def response_redis() -> ResponseRedis:
+    """Return the response cache (CACHEOPS['CACHE_ALIAS']) with its raw client, resolved now.
+
+    Resolved per call, not at import: tests and operators swap CACHES at run time.
+    """
+    cache = get_response_cache()
+    return ResponseRedis(cache, get_raw_client(cache))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cacheops.backends import get_raw_client, get_response_cache
+from cacheops.backends import response_redis
 from cacheops.conf import cacheops_settings
 from cacheops.resilience import call_redis
 
@@ -21,8 +21,8 @@ def get_key_page(pattern: str, cursor: int = 0, limit: int = 50) -> KeyPage:
 
 
 def _scan_page(pattern: str, cursor: int, limit: int) -> KeyPage:
-    cache = get_response_cache()
-    client = get_raw_client(cache)
+    redis = response_redis()
+    cache, client = redis.cache, redis.client
     physical_pattern = cache.client.make_pattern(pattern)
     found: list[bytes] = []
     while True:

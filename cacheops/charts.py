@@ -19,10 +19,11 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from cacheops.history import Sample
+from cacheops.outcomes import Outcome
 
-# Stats outcomes in drawing order; the first two count as answered from the cache.
-OUTCOMES = ("hits", "stale", "misses", "errors")
-_CACHED = ("hits", "stale")
+# Stats outcomes in drawing order (the enum's): answered from the cache first.
+OUTCOMES = tuple(str(outcome) for outcome in Outcome)
+_CACHED = frozenset(str(outcome) for outcome in Outcome if outcome.from_cache)
 WIDTH, HEIGHT = 720, 180
 _LEFT, _RIGHT, _TOP, _BOTTOM = 44, 8, 8, 22
 TYPE_BAR_X, TYPE_BAR_WIDTH, TYPE_ROW = 90, 420, 26
@@ -126,12 +127,9 @@ def _clock(ts: int) -> str:
     return timezone.localtime(datetime.fromtimestamp(ts, tz=UTC)).strftime("%H:%M")
 
 
-_SINGULAR = {"hits": "hit", "misses": "miss", "errors": "error"}
-
-
 def _count(count: int, outcome: str) -> str:
     """`1 miss`, `3 misses`, `2 stale`."""
-    return f"{count} {_SINGULAR.get(outcome, outcome) if count == 1 else outcome}"
+    return f"{count} {Outcome(outcome).label if count == 1 else outcome}"
 
 
 def make_type_bars(stats: dict[str, Any]) -> TypeBarChart:

@@ -30,8 +30,14 @@ What happens to a request, in order:
   an invalidated one: STALE with that entry instead of the error.
 
 The key (see `CachePolicy.make_key`) covers the path, the declared query parameters, the
-negotiated renderer and media type (case and `q` folded), and the user where the view is
-per-user or its renderer embeds user state (the browsable API: username, CSRF token).
+negotiated renderer and media type (case and `q` folded), and the user where the response may
+differ per user (`cacheops.vary`): the view says `per_user=True`, its renderer embeds user
+state (the browsable API: username, CSRF token), DRF authenticates it (unless the view says
+`shared=True`: the same answer for every authorised user), or its response turned out to vary
+on Authorization or Cookie.
+
+    @cache_response(CacheType.DASHBOARD, shared=True, query_params=())     # same for every user
+    @cache_response(CacheType.USER, key_func=lambda request, digest: f"cache:user:me:{digest}")
 
     @cache_response(CacheType.SEARCH, query_params=SearchParamsSerializer)   # the serializer's fields
     @cache_response(CacheType.DASHBOARD, query_params=())                    # reads no parameter
@@ -41,9 +47,9 @@ request before the view runs, so they can neither make new entries (`?junk=N` fl
 reach a body that others are served (unkeyed input). Without `query_params` every parameter
 is keyed, as before, and system check cacheops.W002 names the view.
 
-Every GET/HEAD response gets `X-Cache: HIT|MISS|STALE` and (unless EXPOSE_KEY_HEADER is off)
-`X-Cache-Key`. When Redis fails the view runs uncached: the answer is the same, the failure
-is logged with `[CACHE ERROR]` and counted as an error (not a miss).
+Every GET/HEAD response gets `X-Cache: HIT|MISS|STALE` (`cacheops.outcomes.Outcome`) and
+(unless EXPOSE_KEY_HEADER is off) `X-Cache-Key`. When Redis fails the view runs uncached: the
+answer is the same, the failure is logged with `[CACHE ERROR]` and counted as an error (not a miss).
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ import functools
 import logging
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from time import perf_counter
 from typing import Any
 
@@ -59,7 +66,6 @@ from django.http import HttpRequest, HttpResponseBase, HttpResponseNotModified, 
 from django.utils.functional import cached_property
 from django.utils.http import parse_etags
 from redis.lock import Lock
-from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -76,37 +82,47 @@ from cacheops.keys import (
     normalize_media_type,
     validate_custom_key,
 )
+from cacheops.outcomes import Outcome
 from cacheops.refresh import submit_refresh
+from cacheops.vary import authenticates, renders_user_state, user_headers_varied, user_key_parts
 from logdash.clock import clock
 
+__all__ = ["CachePolicy", "cache_response", "renders_user_state"]
+
 logger = logging.getLogger("cacheops")
-KeyFunc = Callable[[Any], str]
+View = Callable[..., HttpResponseBase]
+# key_func(request, digest) -> the whole logical key; `digest` is the default key's digest.
+KeyFunc = Callable[[Any, str], str]
 # What a view declares it reads from the query string: a serializer (class or instance) whose
 # fields are the parameters, or their names.
 QueryParams = type[BaseSerializer] | BaseSerializer | Iterable[str]
 _CACHEABLE_METHODS = frozenset({"GET", "HEAD"})
 _UNCACHEABLE_DIRECTIVES = ("private", "no-store", "no-cache")
+_NO_HEADERS: frozenset[str] = frozenset()
 
 
 def cache_response(
-    cache_type: CacheType | str, ttl: int | None = None, key_func: KeyFunc | None = None, *, per_user: bool = False,
-    query_params: QueryParams | None = None,
-) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
+    cache_type: CacheType | str, *, ttl: int | None = None, key_func: KeyFunc | None = None,
+    per_user: bool = False, shared: bool = False, query_params: QueryParams | None = None,
+) -> Callable[[View], View]:
     """Cache the responses of a view handler under `cache_type`.
 
-    `ttl` overrides the type's TTL (seconds). `key_func(request)` returns the whole logical key
-    (it must start with `cache:{type}:`; `request.cacheops_key_digest` holds the default digest
-    for it to reuse). `per_user=True` gives every user their own entries. `query_params` names
-    the query parameters the view reads (a serializer class: its fields; `()`: none); the
+    `ttl` overrides the type's TTL (seconds). `key_func(request, digest)` returns the whole
+    logical key (it must start with `cache:{type}:`; `digest` is the default key's digest, to
+    reuse). `per_user=True` gives every user their own entries; `shared=True` says the answer
+    is the same for every user the view lets in, though DRF authenticates them. `query_params`
+    names the query parameters the view reads (a serializer class: its fields; `()`: none); the
     others are keyed on nothing and removed from the request the view sees.
     """
     if callable(cache_type) and not isinstance(cache_type, str):
         raise TypeError("cache_response needs a cache type: write @cache_response(CacheType.DASHBOARD), "
                         "not @cache_response.")
-    policy = CachePolicy(CacheType.parse(cache_type), ttl, key_func, per_user, query_params)
+    policy = CachePolicy(CacheType.parse(cache_type), ttl=ttl, key_func=key_func, per_user=per_user,
+                         shared=shared, query_params=query_params)
 
-    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    def decorator(view: View) -> View:
         _check_decorated(view)
+        policy.view_name = getattr(view, "__qualname__", repr(view))
 
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> HttpResponseBase:
@@ -129,26 +145,53 @@ def _check_decorated(view: object) -> None:
         )
 
 
+@dataclass(slots=True)
+class CachedCall:
+    """One cacheable request on its way through a policy: what a fill, a compute and a store share."""
+
+    request: Any
+    view: View
+    args: tuple
+    kwargs: dict
+    key: str = ""
+    # The user-identifying request headers the key covers (empty: the key is shared by users).
+    covers: frozenset[str] = _NO_HEADERS
+    generation: int = 0
+    stale: Entry | None = None
+
+    def run_view(self) -> HttpResponseBase:
+        return self.view(*self.args, **self.kwargs)
+
+
 class CachePolicy:
     """Everything decided at decoration time, and the per-request work of the decorator."""
 
-    def __init__(self, cache_type: CacheType, ttl: int | None, key_func: KeyFunc | None, per_user: bool,
-                 query_params: QueryParams | None = None) -> None:
+    def __init__(self, cache_type: CacheType, *, ttl: int | None = None, key_func: KeyFunc | None = None,
+                 per_user: bool = False, shared: bool = False, query_params: QueryParams | None = None) -> None:
         if ttl is not None and (not isinstance(ttl, int) or isinstance(ttl, bool) or ttl <= 0):
             raise ValueError(f"cache_response(ttl={ttl!r}): the TTL must be a positive number of seconds, or None.")
         if key_func is not None and not callable(key_func):
-            raise TypeError(f"cache_response(key_func={key_func!r}): key_func must be callable(request) -> str.")
+            raise TypeError(f"cache_response(key_func={key_func!r}): key_func must be "
+                            "callable(request, digest) -> str.")
+        if per_user and shared:
+            raise ValueError("cache_response(per_user=True, shared=True): a view's entries are either per user "
+                             "or shared by every user, not both.")
         self.cache_type = cache_type
         self.type_name = cache_type.value
         self.ttl = ttl
         self.key_func = key_func
         self.per_user = per_user
+        self.shared = shared
         self.query_params = _check_query_params(query_params)
-        self.fields = {outcome: stats.make_field(self.type_name, outcome) for outcome in stats.OUTCOMES}
+        self.view_name = "view"
+        # User headers the view's responses turned out to vary on (see cacheops.vary).
+        self.learned_vary: frozenset[str] = _NO_HEADERS
+        self.fields = {outcome: stats.make_field(self.type_name, outcome) for outcome in Outcome}
         self.observers = metrics.make_latency_observers(self.type_name)
 
     def __repr__(self) -> str:
-        return f"CachePolicy({self.cache_type!r}, ttl={self.ttl!r}, per_user={self.per_user!r})"
+        return (f"CachePolicy({self.cache_type!r}, ttl={self.ttl!r}, per_user={self.per_user!r}, "
+                f"shared={self.shared!r})")
 
     @cached_property
     def declared_params(self) -> frozenset[str] | None:
@@ -170,45 +213,51 @@ class CachePolicy:
     def timeout(self) -> int:
         return self.ttl or cacheops_settings.TIMEOUTS[self.type_name]
 
-    def serve(self, request: Any, view: Callable[..., HttpResponseBase], args: tuple, kwargs: dict) -> HttpResponseBase:
+    def serve(self, request: Any, view: View, args: tuple, kwargs: dict) -> HttpResponseBase:
         if request.method not in _CACHEABLE_METHODS:
             return view(*args, **kwargs)
         started = perf_counter()
         self._drop_undeclared_params(request)
-        key = self.make_key(request)
+        call = CachedCall(request, view, args, kwargs)
+        call.key, call.covers = self._make_key(request)
         try:
-            generation, entry = store.read_entry(self.type_name, key)
+            call.generation, entry = store.read_entry(self.type_name, call.key)
         except CacheUnavailable:
-            return self._run_uncached(request, key, view, args, kwargs)
-        if entry is not None and entry.generation == generation:
+            return self._run_uncached(call)
+        if entry is not None and entry.generation == call.generation:
             age = clock.time() - entry.created_at
             if age < entry.fresh_for:
-                stats.record_field(self.fields[stats.HIT])
-                response = self._answer(request, entry, "HIT", key, age)
-                self.observers["HIT"](perf_counter() - started)
-                return response
+                return self._answered(call, entry, Outcome.HIT, age, started)
             if age < entry.fresh_for + cacheops_settings.STALE_WHILE_REVALIDATE[self.type_name]:
-                self._refresh_in_background(request, key, generation, view, args, kwargs)
-                stats.record_field(self.fields[stats.STALE])
-                response = self._answer(request, entry, "STALE", key, age)
-                self.observers["STALE"](perf_counter() - started)
-                return response
-        response = self._fill(request, key, generation, entry, view, args, kwargs)
+                self._refresh_in_background(call)
+                return self._answered(call, entry, Outcome.STALE, age, started)
+        call.stale = entry
+        response = self._fill(call)
         # A fill ends as MISS, as HIT (another request filled it) or as STALE (stale-if-error).
         observe = self.observers.get(response.get("X-Cache", ""))
         if observe is not None:
             observe(perf_counter() - started)
         return response
 
-    def make_key(self, request: Any) -> str:
-        """Return the logical key of `request`; also set `request.cacheops_key_digest` for key_func."""
-        digest = make_digest(*self._key_parts(request))
-        if self.key_func is None:
-            return make_cache_key(self.cache_type, digest)
-        request.cacheops_key_digest = digest
-        return validate_custom_key(self.key_func(request), self.cache_type)
+    def _answered(self, call: CachedCall, entry: Entry, outcome: Outcome, age: float,
+                  started: float) -> HttpResponseBase:
+        stats.record_field(self.fields[outcome])
+        response = self._answer(call, entry, outcome, age)
+        self.observers[outcome.header](perf_counter() - started)
+        return response
 
-    def _key_parts(self, request: Any) -> list[str]:
+    def make_key(self, request: Any) -> str:
+        """Return the logical key of `request`."""
+        return self._make_key(request)[0]
+
+    def _make_key(self, request: Any) -> tuple[str, frozenset[str]]:
+        parts, covers = self._key_parts(request)
+        digest = make_digest(*parts)
+        if self.key_func is None:
+            return make_cache_key(self.cache_type, digest), covers
+        return validate_custom_key(self.key_func(request, digest), self.cache_type), covers
+
+    def _key_parts(self, request: Any) -> tuple[list[str], frozenset[str]]:
         # GET and HEAD share entries: HEAD is a GET whose body the server drops.
         http = getattr(request, "_request", request)  # DRF's Request proxies each attribute: read the source.
         parts = [http.path, make_canonical_query(http.META.get("QUERY_STRING", ""))]
@@ -218,14 +267,16 @@ class CachePolicy:
         if renderer is not None:
             parts.append(f"{renderer.format}|{media_type}")
             embeds_user = renders_user_state(renderer, media_type)
-        if self.per_user or embeds_user:
-            parts.append(f"user={_user_id(request)}")
+        covers = _NO_HEADERS
+        if self.per_user or embeds_user or (not self.shared and (self.learned_vary or authenticates(request))):
+            user_parts, covers = user_key_parts(request, self.learned_vary)
+            parts.extend(user_parts)
         if embeds_user:
             # The browsable API embeds a CSRF token derived from the client's secret.
             parts.append(f"csrf={http.COOKIES.get(get_django_setting('CSRF_COOKIE_NAME', 'csrftoken'), '')}")
         if cacheops_settings.VARY_ON_HOST:
             parts.append(f"{request.scheme}://{request.get_host()}")
-        return parts
+        return parts, covers
 
     def _drop_undeclared_params(self, request: Any) -> None:
         """Remove the query parameters the view did not declare, so that key and body agree."""
@@ -239,153 +290,170 @@ class CachePolicy:
             http.META["QUERY_STRING"] = kept
             http.GET = QueryDict(kept, encoding=http.encoding)  # what DRF's request.query_params returns
 
-    def _answer(self, request: Any, entry: Entry, state: str, key: str, age: float) -> HttpResponseBase:
+    def _answer(self, call: CachedCall, entry: Entry, outcome: Outcome, age: float) -> HttpResponseBase:
         """The stored response (or 304 when the client already has it), with its Age."""
         etag = entry.etag
-        if etag is not None and _etag_matches(request, etag):
+        if etag is not None and _etag_matches(call.request, etag):
             response: HttpResponseBase = HttpResponseNotModified()
             response["ETag"] = etag
         else:
             response = entry.to_response()
-        return _mark(response, state, key, age=str(int(age)))
+        return _mark(response, outcome, call.key, age=str(int(age)))
 
-    def _fill(self, request: Any, key: str, generation: int, stale: Entry | None,
-              view: Callable[..., HttpResponseBase], args: tuple, kwargs: dict) -> HttpResponseBase:
+    def _fill(self, call: CachedCall) -> HttpResponseBase:
         """Compute a cold or expired entry once: the lock holder computes, the others wait for its result."""
-        lock = store.fill_lock(key, cacheops_settings.FILL_LOCK_TIMEOUT)
+        lock = store.fill_lock(call.key, cacheops_settings.FILL_LOCK_TIMEOUT)
         try:
             holder = store.try_acquire(lock)
         except CacheUnavailable:
-            return self._run_uncached(request, key, view, args, kwargs)
+            return self._run_uncached(call)
         if holder:
             # Another fill may have stored its entry and released the lock between our read and our
             # acquire: then there is nothing left to compute.
-            filled = self._filled_entry_or_none(key, generation)
+            filled = self._filled_entry_or_none(call)
             if filled is not None:
-                store.release(lock, key)
+                store.release(lock, call.key)
         else:
-            filled = self._wait_for_fill(key, generation, lock)
+            filled = self._wait_for_fill(call, lock)
         if filled is not None:
-            stats.record_field(self.fields[stats.HIT])
-            return self._answer(request, filled, "HIT", key, clock.time() - filled.created_at)
+            stats.record_field(self.fields[Outcome.HIT])
+            return self._answer(call, filled, Outcome.HIT, clock.time() - filled.created_at)
         # The holder finished without storing (an uncacheable answer), is slow, or died: compute.
         try:
-            return self._compute(request, key, generation, stale, view, args, kwargs)
+            return self._compute(call)
         finally:
             if holder:
-                store.release(lock, key)
+                store.release(lock, call.key)
 
-    def _wait_for_fill(self, key: str, generation: int, lock: Lock) -> Entry | None:
+    def _wait_for_fill(self, call: CachedCall, lock: Lock) -> Entry | None:
         """Poll for the holder's entry; give up as soon as the holder is done, or after FILL_LOCK_WAIT."""
         deadline = time.monotonic() + cacheops_settings.FILL_LOCK_WAIT
         while time.monotonic() < deadline:
             time.sleep(cacheops_settings.FILL_LOCK_POLL)
             try:
-                entry = self._filled_entry(key, generation)
+                entry = self._filled_entry(call)
                 if entry is not None:
                     return entry
                 if not store.is_held(lock):
                     # Released after its entry was stored: read once more, or the holder stored nothing.
-                    return self._filled_entry(key, generation)
+                    return self._filled_entry(call)
             except CacheUnavailable:
                 return None
         return None
 
-    def _filled_entry_or_none(self, key: str, generation: int) -> Entry | None:
+    def _filled_entry_or_none(self, call: CachedCall) -> Entry | None:
         try:
-            return self._filled_entry(key, generation)
+            return self._filled_entry(call)
         except CacheUnavailable:
             return None
 
-    def _filled_entry(self, key: str, generation: int) -> Entry | None:
-        current, entry = store.read_entry(self.type_name, key)
-        if entry is not None and entry.generation == current >= generation and clock.time() < entry.expires_at:
+    def _filled_entry(self, call: CachedCall) -> Entry | None:
+        current, entry = store.read_entry(self.type_name, call.key)
+        if entry is not None and entry.generation == current >= call.generation and clock.time() < entry.expires_at:
             return entry
         return None
 
-    def _compute(self, request: Any, key: str, generation: int, stale: Entry | None,
-                 view: Callable[..., HttpResponseBase], args: tuple, kwargs: dict) -> HttpResponseBase:
+    def _compute(self, call: CachedCall) -> HttpResponseBase:
         """Run the view and store its answer; if it fails, answer with a stale entry within STALE_IF_ERROR."""
         try:
-            response = view(*args, **kwargs)
+            response = call.run_view()
         except Exception as exc:
-            fallback = self._stale_if_error(request, key, stale, exc)
+            fallback = self._stale_if_error(call, exc)
             if fallback is not None:
                 return fallback
-            _mark_drf_view(request, key)
-            stats.record_field(self.fields[stats.MISS])
+            _mark_drf_view(call.request, call.key)
+            stats.record_field(self.fields[Outcome.MISS])
             raise
         if response.status_code >= 500:
-            fallback = self._stale_if_error(request, key, stale, f"status {response.status_code}")
+            fallback = self._stale_if_error(call, f"status {response.status_code}")
             if fallback is not None:
                 return fallback
-        outcome = self._store(request, key, response, generation) if _is_storable(response) else stats.MISS
+        outcome = self._store(call, response) if _is_storable(response) else Outcome.MISS
         stats.record_field(self.fields[outcome])
-        return _mark(response, "MISS", key)
+        return _mark(response, Outcome.MISS, call.key)
 
-    def _stale_if_error(self, request: Any, key: str, stale: Entry | None, error: object) -> HttpResponseBase | None:
+    def _stale_if_error(self, call: CachedCall, error: object) -> HttpResponseBase | None:
+        stale = call.stale
         if stale is None:
             return None
         age = clock.time() - stale.created_at
         if age >= stale.fresh_for + cacheops_settings.STALE_IF_ERROR[self.type_name]:
             return None
-        logger.warning("[CACHE] %s failed (%s): answering with the entry of %d s ago", key, error, age)
-        stats.record_field(self.fields[stats.STALE])
-        return self._answer(request, stale, "STALE", key, age)
+        logger.warning("[CACHE] %s failed (%s): answering with the entry of %d s ago", call.key, error, age)
+        stats.record_field(self.fields[Outcome.STALE])
+        return self._answer(call, stale, Outcome.STALE, age)
 
-    def _refresh_in_background(self, request: Any, key: str, generation: int,
-                               view: Callable[..., HttpResponseBase], args: tuple, kwargs: dict) -> None:
+    def _refresh_in_background(self, call: CachedCall) -> None:
         """Start one refresh of a stale entry; requests meanwhile get the stale body at once."""
-        lock = store.fill_lock(key, cacheops_settings.FILL_LOCK_TIMEOUT)
+        lock = store.fill_lock(call.key, cacheops_settings.FILL_LOCK_TIMEOUT)
         try:
             if not store.try_acquire(lock):
                 return  # another request is refreshing it
         except CacheUnavailable:
             return
-        if self._filled_entry_or_none(key, generation) is not None:
-            store.release(lock, key)  # a refresh ended between our read and our acquire
+        if self._filled_entry_or_none(call) is not None:
+            store.release(lock, call.key)  # a refresh ended between our read and our acquire
             return
 
         def refresh_entry() -> None:
             try:
-                response = view(*args, **kwargs)
+                response = call.run_view()
                 if _is_storable(response):
-                    self._store(request, key, response, generation)
+                    self._store(call, response)
             finally:
-                store.release(lock, key)  # from the refresh thread: the lock's token is not thread-local
+                store.release(lock, call.key)  # from the refresh thread: the lock's token is not thread-local
 
         try:
             submit_refresh(refresh_entry)
         except RuntimeError:  # the pool is shutting down (interpreter exit): nobody will refresh
-            store.release(lock, key)
+            store.release(lock, call.key)
 
-    def _run_uncached(self, request: Any, key: str, view: Callable[..., HttpResponseBase], args: tuple,
-                      kwargs: dict) -> HttpResponseBase:
+    def _run_uncached(self, call: CachedCall) -> HttpResponseBase:
         """Redis is unusable: run the view, store nothing, count an error."""
-        stats.record_field(self.fields[stats.ERROR])
+        stats.record_field(self.fields[Outcome.ERROR])
         try:
-            response = view(*args, **kwargs)
+            response = call.run_view()
         except Exception:
-            _mark_drf_view(request, key)
+            _mark_drf_view(call.request, call.key)
             raise
-        return _mark(response, "MISS", key)
+        return _mark(response, Outcome.ERROR, call.key)
 
-    def _store(self, request: Any, key: str, response: HttpResponseBase, generation: int) -> str:
-        body = _render(request, response)
+    def _store(self, call: CachedCall, response: HttpResponseBase) -> Outcome:
+        if not self._key_covers_vary(call, response):
+            return Outcome.MISS
+        body = _render(call.request, response)
         if len(body) > cacheops_settings.MAX_ENTRY_BYTES:
-            return stats.MISS
+            return Outcome.MISS
         fresh_for = self.timeout
-        entry = make_entry(response, body, fresh_for=fresh_for, generation=generation,
+        entry = make_entry(response, body, fresh_for=fresh_for, generation=call.generation,
                            etag=cacheops_settings.ETAGS)
         if entry.etag is not None and not response.has_header("ETag"):
             response["ETag"] = entry.etag
         keep_for = fresh_for + max(cacheops_settings.STALE_WHILE_REVALIDATE[self.type_name],
                                    cacheops_settings.STALE_IF_ERROR[self.type_name])
         try:
-            store.write_entry(key, entry, keep_for)
+            store.write_entry(call.key, entry, keep_for)
         except CacheUnavailable:
-            return stats.ERROR
-        return stats.MISS
+            return Outcome.ERROR
+        return Outcome.MISS
+
+    def _key_covers_vary(self, call: CachedCall, response: HttpResponseBase) -> bool:
+        """Whether the key covers every user header the response varies on; learn the others.
+
+        A response that varies on Authorization or Cookie under a key shared by users would be
+        served to another user: it is not stored, and the view is keyed per user from now on.
+        """
+        if self.shared:
+            return True
+        uncovered = user_headers_varied(response, call.request) - call.covers
+        if not uncovered:
+            return True
+        if not uncovered <= self.learned_vary:
+            logger.warning("[CACHE] %s: its response varies on %s, so it is now keyed per user; say "
+                           "cache_response(..., per_user=True), or shared=True if the answer is the same for "
+                           "every user.", self.view_name, ", ".join(sorted(uncovered)))
+            self.learned_vary = self.learned_vary | uncovered
+        return False
 
 
 def _etag_matches(request: Any, etag: str) -> bool:
@@ -400,21 +468,6 @@ def _etag_matches(request: Any, etag: str) -> bool:
     return any(tag.removeprefix("W/") == ours for tag in parse_etags(header))
 
 
-def renders_user_state(renderer: BaseRenderer, media_type: str = "") -> bool:
-    """Whether a page from this renderer carries the requesting user's state, so it is keyed per user.
-
-    A renderer says so with `cacheops_per_user = True` (or False to share its pages). Otherwise
-    the browsable API (its pages name the user and embed a CSRF token), format `api`, and any
-    HTML rendering are per user: a template may show anything about the request.
-    """
-    declared = getattr(renderer, "cacheops_per_user", None)
-    if declared is not None:
-        return bool(declared)
-    return (isinstance(renderer, BrowsableAPIRenderer) or renderer.format == "api"
-            or normalize_media_type(renderer.media_type or "").startswith("text/html")
-            or media_type.startswith("text/html"))
-
-
 def _check_query_params(spec: object) -> Any:
     if spec is None or isinstance(spec, BaseSerializer):
         return spec
@@ -425,11 +478,6 @@ def _check_query_params(spec: object) -> Any:
         raise TypeError(f"cache_response(query_params={spec!r}): give a serializer class whose fields are the "
                         "query parameters the view reads, or a list of their names (() for none).")
     return names
-
-
-def _user_id(request: Any) -> str:
-    user = getattr(request, "user", None)
-    return str(user.pk) if user is not None and user.is_authenticated else "anonymous"
 
 
 def _is_storable(response: HttpResponseBase) -> bool:
@@ -452,22 +500,13 @@ def _render(request: Any, response: HttpResponseBase) -> bytes:
     return response.content
 
 
-def _mark(response: HttpResponseBase, state: str, key: str, *, age: str | None = None) -> HttpResponseBase:
-    headers = [("X-Cache", state)]
+def _mark(response: HttpResponseBase, outcome: Outcome, key: str, *, age: str | None = None) -> HttpResponseBase:
+    response["X-Cache"] = outcome.header
     if cacheops_settings.EXPOSE_KEY_HEADER:
-        headers.append(("X-Cache-Key", key))
+        response["X-Cache-Key"] = key
     if age is not None:
-        headers.append(("Age", age))
-    store = getattr(response.headers, "_store", None)
-    if isinstance(store, dict) and key.isascii():
-        # Values we made ourselves, ASCII without control characters (keys are validated): skip
-        # Django's per-header checks.
-        store.update((name.lower(), (name, value)) for name, value in headers)
-    else:
-        for name, value in headers:
-            response[name] = value
+        response["Age"] = age
     return response
-
 
 
 def _mark_drf_view(request: Any, key: str) -> None:
@@ -476,6 +515,6 @@ def _mark_drf_view(request: Any, key: str) -> None:
     context = getattr(request, "parser_context", None)
     view = context.get("view") if context else None
     if view is not None and isinstance(getattr(view, "headers", None), dict):
-        view.headers["X-Cache"] = "MISS"
+        view.headers["X-Cache"] = Outcome.MISS.header
         if cacheops_settings.EXPOSE_KEY_HEADER:
             view.headers["X-Cache-Key"] = key

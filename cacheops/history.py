@@ -3,7 +3,7 @@ A bounded time series of the cache counters in Redis: what the admin's hit-rate 
 
 Once per STATS_SAMPLE_INTERVAL (300 s) a sample of the shared counters (the stats hash, every
 process included) is appended to a Redis list trimmed to the last STATS_SAMPLES (288: 24 h).
-Any process may offer a sample (the stats flusher after each flush, the admin page when it is
+Any process may offer a sample (the background ticker after each stats flush, the admin page when it is
 opened): a SET NX on a key naming the interval lets exactly one of them write it, so several
 workers or machines never double a sample, and no process has to be special. Samples hold
 cumulative counters, so an interval nobody sampled costs resolution, never counts; the chart
@@ -15,10 +15,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from cacheops.backends import get_raw_client, get_response_cache
+from cacheops.backends import response_redis
 from cacheops.conf import cacheops_settings
 from cacheops.exceptions import CacheUnavailable
 from cacheops.resilience import breaker, call_redis, redis_errors
+from cacheops.ticker import ticker
 from logdash.clock import clock
 
 
@@ -53,14 +54,14 @@ def record_sample_if_due(now: float | None = None) -> bool:
 
 
 def _append(ts: int, interval: int) -> bool:
-    cache = get_response_cache()
-    client = get_raw_client(cache)
-    claim = cache.make_key(f"{cacheops_settings.STATS_KEY}:sampled:{ts}")
+    redis = response_redis()
+    client = redis.client
+    claim = redis.key(f"{cacheops_settings.STATS_KEY}:sampled:{ts}")
     if not client.set(claim, 1, nx=True, ex=interval * 2):
         return False
-    raw = client.hgetall(cache.make_key(cacheops_settings.STATS_KEY))
+    raw = client.hgetall(redis.key(cacheops_settings.STATS_KEY))
     sample = {"ts": ts, "counts": {field.decode(): int(value) for field, value in raw.items()}}
-    key = cache.make_key(samples_key())
+    key = redis.key(samples_key())
     with client.pipeline(transaction=True) as pipe:
         pipe.rpush(key, json.dumps(sample, separators=(",", ":")))
         pipe.ltrim(key, -cacheops_settings.STATS_SAMPLES, -1)
@@ -70,9 +71,9 @@ def _append(ts: int, interval: int) -> bool:
 
 def get_samples() -> list[Sample]:
     """Return the stored samples, oldest first; raise CacheUnavailable when Redis cannot be read."""
-    cache = get_response_cache()
-    key = cache.make_key(samples_key())
-    raw = call_redis(lambda: get_raw_client(cache).lrange(key, 0, -1), "read cache stats samples")
+    redis = response_redis()
+    key = redis.key(samples_key())
+    raw = call_redis(lambda: redis.client.lrange(key, 0, -1), "read cache stats samples")
     samples = []
     for item in raw:
         try:
@@ -81,3 +82,7 @@ def get_samples() -> list[Sample]:
         except (ValueError, KeyError, TypeError, AttributeError):
             continue  # a foreign or damaged item: skip it rather than lose the chart
     return samples
+
+
+# After the stats flush of the same tick, so the sample includes this process's latest counts.
+ticker.add(record_sample_if_due, order=20)

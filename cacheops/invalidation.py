@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 
 from cacheops import store
-from cacheops.backends import get_raw_client, get_response_cache
+from cacheops.backends import response_redis
 from cacheops.conf import CacheType, cacheops_settings
 from cacheops.exceptions import CacheUnavailable
 from cacheops.keys import make_namespace_pattern, make_type_pattern, validate_pattern
@@ -74,11 +74,11 @@ def _delete_matching(pattern: str, raise_errors: bool) -> int:
 
 
 def _scan_and_unlink(pattern: str) -> int:
-    cache = get_response_cache()
-    client = get_raw_client(cache)
+    redis = response_redis()
+    client = redis.client
     batch: list[bytes] = []
     deleted = 0
-    for key in client.scan_iter(match=cache.client.make_pattern(pattern), count=cacheops_settings.SCAN_COUNT):
+    for key in client.scan_iter(match=redis.cache.client.make_pattern(pattern), count=cacheops_settings.SCAN_COUNT):
         batch.append(key)
         if len(batch) >= cacheops_settings.DELETE_BATCH_SIZE:
             deleted += client.unlink(*batch)

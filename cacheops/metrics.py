@@ -3,7 +3,7 @@ Prometheus metrics of the response cache (prometheus_client; multi-process safe 
 
 What is exposed, and where each figure comes from:
 - `cacheops_requests_total{type, outcome}` (outcome hit|miss|stale|error): NOT counted here but
-  read at scrape time from `get_cache_stats()` by `CacheStatsCollector`, so it is true across
+  read at scrape time from `get_cache_stats()` by `cacheops.collectors.CacheStatsCollector`, so it is true across
   every process and machine sharing the Redis and costs the hit path nothing more than the
   in-memory count stats.py already keeps. It trails other processes by at most
   STATS_FLUSH_INTERVAL; it is absent while Redis is unreachable (`cacheops_stats_available` 0),
@@ -13,11 +13,11 @@ What is exposed, and where each figure comes from:
   shared stats; anything but a flat line means waiters sat out FILL_LOCK_WAIT for nothing.
 - `cacheops_response_seconds{type, outcome}` (outcome hit|miss|stale): time spent inside
   `cache_response`. A multiprocess `Histogram.observe()` costs 2-3.5 us (two locked mmap writes),
-  as much as the rest of our Python on a hit, so the decorator only adds to in-process bucket
-  counts (`LatencyAccumulator`, ~0.5 us) and `flush_latencies()` merges them into the histogram:
-  from the stats flusher thread every STATS_FLUSH_INTERVAL, before every scrape, and at exit.
-- `cacheops_value_raw_bytes_total` / `cacheops_value_stored_bytes_total`: bytes of the values
-  written through the backend before and after the compressor (the miss path only).
+  as much as the rest of our Python on a hit, so the decorator only keeps the observation in
+  memory (`LatencyAccumulator`, ~0.3 us) and `flush_latencies()` replays them into the histogram:
+  from the background ticker every STATS_FLUSH_INTERVAL, before every scrape, and at exit.
+- `cacheops_value_raw_bytes_total` / `cacheops_value_stored_bytes_total`: bytes of the response
+  entries `cacheops.store` writes, before and after the compressor (the miss path only).
 - `cacheops_circuit_breaker_state` (0 closed, 1 half-open, 2 open; the worst live process) and
   `cacheops_circuit_breaker_open_processes` (how many live processes skip Redis): the breaker is
   per process, so each process sets its own value when its breaker changes state.
@@ -32,20 +32,16 @@ from __future__ import annotations
 import atexit
 import os
 import threading
-from bisect import bisect_left
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from prometheus_client import Counter, Gauge, Histogram
-from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
+
+from cacheops.outcomes import SERVED
+from cacheops.ticker import ticker
 
 # From a sub-millisecond hit to a multi-second miss against a busy search engine.
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
-# stats.py outcome -> label value (Prometheus label values are singular by convention).
-OUTCOME_LABELS = {"hits": "hit", "misses": "miss", "stale": "stale", "errors": "error"}
-# X-Cache state -> label value of the latency histogram.
-STATE_LABELS = {"HIT": "hit", "MISS": "miss", "STALE": "stale"}
 BREAKER_STATES = {"closed": 0, "half-open": 1, "open": 2}
 
 RESPONSE_SECONDS = Histogram(
@@ -69,43 +65,40 @@ BREAKER_OPEN = Gauge(
 
 
 class LatencyAccumulator:
-    """Bucket counts and sum of one histogram child, kept in memory until `flush()` merges them."""
+    """Observations of one histogram child, kept in memory until `flush()` replays them into it.
+
+    `Histogram.observe()` stays the only way into the histogram (prometheus_client's public API);
+    it is called from the background ticker, not from the request. Merging bucket counts into
+    the histogram's private `_sum` and `_buckets` instead would save that thread ~3 us per
+    request, not the request itself, so the private shortcut is not worth keeping.
+    """
+
+    # A request thread replays the pending observations itself beyond this many (the ticker
+    # stopped or starved): memory stays bounded.
+    MAX_PENDING = 10_000
 
     def __init__(self, child: Histogram) -> None:
         self.child = child
         self._lock = threading.Lock()
-        self._reset()
-
-    def _reset(self) -> None:
-        # One slot per bucket plus +Inf, the layout of the histogram's own buckets.
-        self._counts = [0] * (len(LATENCY_BUCKETS) + 1)
-        self._sum = 0.0
+        self._pending: list[float] = []
 
     def observe(self, seconds: float) -> None:
-        index = bisect_left(LATENCY_BUCKETS, seconds)  # the first bucket with seconds <= le
         with self._lock:
-            self._counts[index] += 1
-            self._sum += seconds
+            self._pending.append(seconds)
+            full = len(self._pending) >= self.MAX_PENDING
+        if full:
+            self.flush()
 
     def flush(self) -> None:
         with self._lock:
-            counts, total = self._counts, self._sum
-            self._reset()
-        if any(counts):
-            _merge_into_histogram(self.child, counts, total)
+            pending, self._pending = self._pending, []
+        observe = self.child.observe
+        for seconds in pending:
+            observe(seconds)
 
     def after_fork(self) -> None:
         self._lock = threading.Lock()
-        self._reset()
-
-
-def _merge_into_histogram(child: Histogram, counts: list[int], total: float) -> None:
-    # prometheus_client has no public "observe n times": add to the child's value objects (what
-    # observe() increments). Pinned in requirements.txt; test_metrics checks the result matches observe().
-    child._sum.inc(total)
-    for bucket, count in zip(child._buckets, counts, strict=True):
-        if count:
-            bucket.inc(count)
+        self._pending = []
 
 
 _accumulators: dict[tuple[str, str], LatencyAccumulator] = {}
@@ -113,13 +106,14 @@ _accumulators_lock = threading.Lock()
 
 
 def make_latency_observers(type_name: str) -> dict[str, Callable[[float], None]]:
-    """Return the `observe(seconds)` of each X-Cache state of a type (HIT, MISS, STALE)."""
+    """Return the `observe(seconds)` of each X-Cache value of a type (`HIT`, `MISS`, `STALE`)."""
     observers = {}
     with _accumulators_lock:
-        for state, label in STATE_LABELS.items():
-            if (type_name, label) not in _accumulators:
-                _accumulators[type_name, label] = LatencyAccumulator(RESPONSE_SECONDS.labels(type_name, label))
-            observers[state] = _accumulators[type_name, label].observe
+        for outcome in SERVED:
+            if (type_name, outcome.label) not in _accumulators:
+                _accumulators[type_name, outcome.label] = LatencyAccumulator(
+                    RESPONSE_SECONDS.labels(type_name, outcome.label))
+            observers[outcome.header] = _accumulators[type_name, outcome.label].observe
     return observers
 
 
@@ -137,6 +131,7 @@ def _after_fork() -> None:
 
 os.register_at_fork(after_in_child=_after_fork)
 atexit.register(flush_latencies)
+ticker.add(flush_latencies, order=10)
 
 
 def record_write(raw_bytes: int, stored_bytes: int) -> None:
@@ -149,37 +144,3 @@ def set_breaker_state(state: str) -> None:
     """Report this process's breaker state (called on every transition)."""
     BREAKER_STATE.set(BREAKER_STATES[state])
     BREAKER_OPEN.set(0 if state == "closed" else 1)
-
-
-class CacheStatsCollector(Collector):
-    """Outcome counters of every process, read from the shared stats hash at scrape time.
-
-    Register it before the collectors of the histograms: it first flushes this process's
-    pending latencies, so a scrape sees everything observed before it.
-    """
-
-    def collect(self) -> Iterator[Metric]:
-        from cacheops.stats import get_cache_stats  # stats -> backends -> compressors -> this module
-
-        flush_latencies()
-        stats = get_cache_stats()
-        yield GaugeMetricFamily(
-            "cacheops_stats_available", "1 when the shared cache stats could be read from Redis at scrape time.",
-            value=1 if stats["is_available"] else 0,
-        )
-        if not stats["is_available"]:
-            return
-        requests = CounterMetricFamily(
-            "cacheops_requests",
-            "Cacheable requests by cache type and outcome, summed over every process and machine sharing the Redis.",
-            labels=["type", "outcome"],
-        )
-        for type_name, counts in stats["by_type"].items():
-            for outcome, label in OUTCOME_LABELS.items():
-                requests.add_metric([type_name, label], counts[outcome])
-        yield requests
-        yield CounterMetricFamily(
-            "cacheops_fill_lock_release_failures",
-            "Fill locks whose release failed (expired, Redis unreachable, or a bug), summed over every process.",
-            value=stats["fill_lock_release_failures"],
-        )

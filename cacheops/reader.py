@@ -20,16 +20,18 @@ import redis
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from cacheops.backends import get_raw_client, get_response_cache
+from cacheops.backends import ResponseRedis, response_redis
 from cacheops.keys import generation_key
 
 
 class EntryReader:
     """One thread's reads of (generation, entry) pairs from the response cache."""
 
-    def __init__(self, cache: Any, epoch: int) -> None:
+    def __init__(self, target: ResponseRedis, epoch: int) -> None:
         self.epoch = epoch
-        self.client = get_raw_client(cache)
+        self.connection: Any = None
+        cache = target.cache
+        self.client = target.client
         self.pool = self.client.connection_pool
         # Anything but a plain pooled client (a single-connection client, a cluster, a test
         # double) goes through redis-py's public API.
@@ -39,7 +41,6 @@ class EntryReader:
         self.key_function, self.key_prefix, self.version = cache.key_func, cache.key_prefix, cache.version
         self.generation_keys: dict[str, str] = {}
         self.packed_prefixes: dict[str, bytes] = {}
-        self.connection: Any = None
 
     def __del__(self) -> None:
         # The thread ended (runserver starts one per request): give its connection back.
@@ -101,7 +102,7 @@ def get_entry_reader() -> EntryReader:
     """This thread's reader, rebuilt after the cache settings change or the process forks."""
     reader = getattr(_local, "reader", None)
     if reader is None or reader.epoch != _epoch:
-        reader = _local.reader = EntryReader(get_response_cache(), _epoch)
+        reader = _local.reader = EntryReader(response_redis(), _epoch)
     return reader
 
 

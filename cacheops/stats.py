@@ -8,9 +8,9 @@ flushes its own process first, so the figures it returns are exact for this proc
 most STATS_FLUSH_INTERVAL seconds stale for the others. While Redis is unreachable the counts
 stay in memory and are flushed when it returns; the stats then show this process only.
 Every cacheable request has exactly one outcome: hit, stale (answered from an entry past its
-TTL), miss, or error (Redis unusable). After each flush the thread also offers a sample to
-`cacheops.history`, the time series the admin's chart draws, and merges the decorator's
-pending latencies into their Prometheus histogram (`cacheops.metrics`).
+TTL), miss, or error (Redis unusable); `cacheops.outcomes.Outcome` names them. The flush runs
+on the process's one background thread (`cacheops.ticker`), which also runs the latency merge
+(`cacheops.metrics`) and the history samples (`cacheops.history`).
 """
 
 from __future__ import annotations
@@ -22,46 +22,48 @@ import threading
 from collections import defaultdict
 from typing import Any
 
-from cacheops import history, metrics
-from cacheops.backends import get_raw_client, get_response_cache
+from cacheops.backends import response_redis
 from cacheops.conf import CacheType, cacheops_settings
 from cacheops.exceptions import CacheUnavailable
+from cacheops.outcomes import Outcome
 from cacheops.resilience import breaker, call_redis, redis_errors
+from cacheops.ticker import Ticker, ticker
 
 logger = logging.getLogger("cacheops")
 
-HIT, MISS, ERROR, STALE = "hits", "misses", "errors", "stale"
+HIT, MISS, ERROR, STALE = Outcome.HIT, Outcome.MISS, Outcome.ERROR, Outcome.STALE
 OUTCOMES = (HIT, MISS, ERROR, STALE)
 # Not a request outcome: fill locks whose release failed (each one can make waiters of its key
 # sit out FILL_LOCK_WAIT for a fill that already ended, so it is worth an operator's eye).
 FILL_LOCK_RELEASE_FAILURES = "fill_lock:release_failures"
 
 
-def make_field(cache_type: str, outcome: str) -> str:
+def make_field(cache_type: str, outcome: Outcome | str) -> str:
     """Return the stats hash field of one outcome of one cache type."""
     return f"{cache_type}:{outcome}"
 
 
 class StatsRecorder:
-    """In-process counters, flushed to the shared hash by a background thread."""
+    """In-process counters, flushed to the shared hash on every tick of `ticker`."""
 
-    def __init__(self) -> None:
+    def __init__(self, ticker: Ticker = ticker) -> None:
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._counts: defaultdict[str, int] = defaultdict(int)
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
+        self._ticker = ticker
+        # First on every tick: the history sample taken after it sees this process's counts.
+        ticker.add(self.flush, order=0)
 
-    def record(self, cache_type: str, outcome: str) -> None:
-        """Count one request outcome (`hits`, `misses` or `errors`) of a cache type."""
+    def record(self, cache_type: str, outcome: Outcome | str) -> None:
+        """Count one request outcome of a cache type."""
         self.record_field(make_field(cache_type, outcome))
 
     def record_field(self, field: str) -> None:
         """Count one outcome by its hash field (`dashboard:hits`); the decorator precomputes fields."""
         with self._lock:
             self._counts[field] += 1
-        if self._thread is None:
-            self._start_flusher()
+        if not self._ticker.running:
+            self._ticker.ensure_started()
 
     def take(self) -> dict[str, int]:
         """Return and forget the pending counts."""
@@ -101,44 +103,25 @@ class StatsRecorder:
         self.take()
 
     def flush_at_exit(self) -> None:
-        if not self._stop.is_set():
+        if not self._ticker.stopped:
             self.flush()
 
     def stop(self) -> None:
-        """Stop the flusher thread without flushing (tests: pending counts belong to no one)."""
-        self._stop.set()
+        """Stop the ticker without flushing (tests: pending counts belong to no one)."""
+        self._ticker.stop()
         self.forget()
 
-    def _start_flusher(self) -> None:
-        with self._lock:
-            if self._thread is not None:
-                return
-            self._thread = threading.Thread(target=self._run, name="cacheops-stats-flusher", daemon=True)
-            self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(cacheops_settings.STATS_FLUSH_INTERVAL):
-            try:
-                self.flush()
-                metrics.flush_latencies()
-                history.record_sample_if_due()
-            # A daemon thread must outlive anything, including a half-configured cache during shutdown.
-            except Exception:
-                continue
-
     def after_fork(self) -> None:
-        """In a forked child: the parent flushes its own counts, and threads do not survive a fork."""
+        """In a forked child: the parent flushes its own counts (the ticker restarts on its own)."""
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._counts = defaultdict(int)
-        self._thread = None
-        self._stop = threading.Event()
 
 
 def _increment(counts: dict[str, int]) -> None:
-    cache = get_response_cache()
-    key = cache.make_key(cacheops_settings.STATS_KEY)
-    with get_raw_client(cache).pipeline(transaction=False) as pipe:
+    redis = response_redis()
+    key = redis.key(cacheops_settings.STATS_KEY)
+    with redis.client.pipeline(transaction=False) as pipe:
         for field, value in counts.items():
             pipe.hincrby(key, field, value)
         pipe.execute()
@@ -152,23 +135,17 @@ atexit.register(recorder.flush_at_exit)
 
 
 def _read_shared() -> dict[str, int]:
-    cache = get_response_cache()
-    raw = get_raw_client(cache).hgetall(cache.make_key(cacheops_settings.STATS_KEY))
+    redis = response_redis()
+    raw = redis.client.hgetall(redis.key(cacheops_settings.STATS_KEY))
     return {field.decode(): int(value) for field, value in raw.items()}
 
 
 def _summarise(counts: dict[str, int]) -> dict[str, Any]:
-    hits, misses, errors, stale = (counts.get(outcome, 0) for outcome in OUTCOMES)
-    total = hits + misses + errors + stale
+    by_outcome = {str(outcome): counts.get(outcome, 0) for outcome in OUTCOMES}
+    total = sum(by_outcome.values())
     # A stale answer came from the cache without waiting on the view: it counts towards the hit rate.
-    return {
-        "hits": hits,
-        "misses": misses,
-        "errors": errors,
-        "stale": stale,
-        "total_requests": total,
-        "hit_rate": round((hits + stale) * 100 / total, 2) if total else 0.0,
-    }
+    cached = sum(count for outcome, count in by_outcome.items() if Outcome(outcome).from_cache)
+    return {**by_outcome, "total_requests": total, "hit_rate": round(cached * 100 / total, 2) if total else 0.0}
 
 
 def get_cache_stats() -> dict[str, Any]:
@@ -198,8 +175,8 @@ def get_cache_stats() -> dict[str, Any]:
 def reset_cache_stats() -> None:
     """Zero every counter, in this process and in the shared hash."""
     recorder.forget()
-    cache = get_response_cache()
-    call_redis(lambda: get_raw_client(cache).delete(cache.make_key(cacheops_settings.STATS_KEY)), "reset stats")
+    redis = response_redis()
+    call_redis(lambda: redis.client.delete(redis.key(cacheops_settings.STATS_KEY)), "reset stats")
 
 
 def get_cache_health(stats: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ older entry of the type stops matching at once, whatever their number, and is ov
 the next fill or expires with its TTL. Generation counters live outside the `cache:` namespace
 (`cacheops:generation:{type}`) and are never deleted, so a generation never goes back.
 
-Entries are written and read as our own bytes (`cacheops.entries.dump_entry`/`load_entry`)
+Entries are written and read as our own bytes (`cacheops.codec`: `encode_entry` + `frame`, `load_entry`)
 through the raw redis-py client, under the key the cache's key function makes (KEY_PREFIX,
 version): never through Django's cache API, which pickles. Whatever else sits under an entry
 key is a logged miss and is never unpickled.
@@ -20,11 +20,12 @@ import logging
 from redis.exceptions import LockNotOwnedError
 from redis.lock import Lock
 
-from cacheops import stats
-from cacheops.backends import get_raw_client, get_response_cache
-from cacheops.compressors import CorruptValueError, MarkedCompressor, ZlibCompressor
+from cacheops import metrics, stats
+from cacheops.backends import response_redis
+from cacheops.codec import CorruptValueError, encode_entry, frame, load_entry
+from cacheops.compressors import MarkedCompressor, ZlibCompressor
 from cacheops.conf import cacheops_settings
-from cacheops.entries import Entry, dump_entry, load_entry
+from cacheops.entries import Entry
 from cacheops.exceptions import CacheUnavailable
 from cacheops.keys import generation_key
 from cacheops.reader import get_entry_reader
@@ -63,10 +64,13 @@ def _parse_generation(raw: bytes | None, type_name: str) -> int:
 
 def write_entry(key: str, entry: Entry, timeout: int) -> None:
     """Store `entry` under `key` for `timeout` seconds (its TTL plus the stale windows)."""
-    cache = get_response_cache()
-    value = dump_entry(entry, _entry_compressor(cache))
-    physical = cache.make_key(key)
-    call_redis(lambda: get_raw_client(cache).set(physical, value, ex=max(1, int(timeout))), "store a response")
+    redis = response_redis()
+    compressor = _entry_compressor(redis.cache)
+    layout = encode_entry(entry)
+    value = frame(layout, compress_over=compressor.compress_over, level=compressor.level)
+    physical = redis.key(key)
+    call_redis(lambda: redis.client.set(physical, value, ex=max(1, int(timeout))), "store a response")
+    metrics.record_write(len(layout), len(value))
 
 
 def _entry_compressor(cache: object) -> MarkedCompressor:
@@ -80,9 +84,9 @@ def _entry_compressor(cache: object) -> MarkedCompressor:
 
 def bump_generation(type_name: str) -> int:
     """Make every entry of the type stale at once; return the new generation."""
-    cache = get_response_cache()
-    physical = cache.make_key(generation_key(type_name))
-    return int(call_redis(lambda: get_raw_client(cache).incr(physical), "invalidate a cache type"))
+    redis = response_redis()
+    physical = redis.key(generation_key(type_name))
+    return int(call_redis(lambda: redis.client.incr(physical), "invalidate a cache type"))
 
 
 def fill_lock(key: str, timeout: float) -> Lock:
@@ -92,8 +96,8 @@ def fill_lock(key: str, timeout: float) -> Lock:
     stale-while-revalidate refresh takes the lock in the request thread and releases it in a
     refresh thread. Each fill makes its own Lock object, so no two threads share a token by accident.
     """
-    cache = get_response_cache()
-    return Lock(get_raw_client(cache), cache.make_key(f"cacheops:lock:{key}"), timeout=timeout, blocking=False,
+    redis = response_redis()
+    return Lock(redis.client, redis.key(f"cacheops:lock:{key}"), timeout=timeout, blocking=False,
                 thread_local=False)
 
 

@@ -85,7 +85,7 @@ class DashboardView(APIView):
     """The seven KPIs over every log."""
 
     @extend_schema(responses={200: DashboardSerializer, 503: SEARCH_UNAVAILABLE})
-    @cache_response(CacheType.DASHBOARD, query_params=())
+    @cache_response(CacheType.DASHBOARD, shared=True, query_params=())
     def get(self, request: Request) -> Response:
         return Response(reports.get_dashboard())
 
@@ -95,7 +95,7 @@ class SearchView(APIView):
 
     @extend_schema(parameters=[SearchParamsSerializer],
                    responses={200: SearchResultsSerializer, 503: SEARCH_UNAVAILABLE})
-    @cache_response(CacheType.SEARCH, query_params=SearchParamsSerializer)
+    @cache_response(CacheType.SEARCH, shared=True, query_params=SearchParamsSerializer)
     def get(self, request: Request) -> Response:
         params = SearchParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -105,15 +105,15 @@ class SearchView(APIView):
         return Response(reports.search_logs(criteria))
 
 
-def _trends_key(request: Request) -> str:
-    return f"cache:analytics:trends:{request.cacheops_key_digest}"
+def _trends_key(request: Request, digest: str) -> str:
+    return f"cache:analytics:trends:{digest}"
 
 
 class TrendsView(APIView):
     """Error rate per day, top error patterns and volume per source and product."""
 
     @extend_schema(parameters=[TrendsParamsSerializer], responses={200: TrendsSerializer, 503: SEARCH_UNAVAILABLE})
-    @cache_response(CacheType.ANALYTICS, key_func=_trends_key, query_params=TrendsParamsSerializer)
+    @cache_response(CacheType.ANALYTICS, key_func=_trends_key, shared=True, query_params=TrendsParamsSerializer)
     def get(self, request: Request) -> Response:
         params = TrendsParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -125,7 +125,7 @@ class PatternsView(APIView):
 
     @extend_schema(operation_id="listPatterns", parameters=[PatternsParamsSerializer],
                    responses={200: PatternsPageSerializer, 503: SEARCH_UNAVAILABLE})
-    @cache_response(CacheType.ANALYTICS, query_params=PatternsParamsSerializer)
+    @cache_response(CacheType.ANALYTICS, shared=True, query_params=PatternsParamsSerializer)
     def get(self, request: Request) -> Response:
         params = PatternsParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -209,12 +209,12 @@ class UploadListView(generics.ListAPIView):
     pagination_class = UploadPages
 
 
-def _profile_key(request: Request) -> str:
+def _profile_key(request: Request, digest: str) -> str:
     """`cache:user:profile:{id}` for the plain JSON answer; other renderings and queries get a suffix."""
     key = f"cache:user:profile:{request.parser_context['kwargs']['user_id']}"
     if request.accepted_renderer.format == "json" and not request.META.get("QUERY_STRING"):
         return key
-    return f"{key}:{request.cacheops_key_digest}"
+    return f"{key}:{digest}"
 
 
 class UserProfileView(PrivateAnswerMixin, APIView):
@@ -243,8 +243,8 @@ class UserProfileView(PrivateAnswerMixin, APIView):
         })
 
 
-def _user_dashboard_key(request: Request) -> str:
-    return f"cache:user:{request.user.pk}:dashboard:{request.cacheops_key_digest}"
+def _user_dashboard_key(request: Request, digest: str) -> str:
+    return f"cache:user:{request.user.pk}:dashboard:{digest}"
 
 
 class UserDashboardView(PrivateAnswerMixin, APIView):
@@ -263,11 +263,11 @@ class ProductViewSet(viewsets.ModelViewSet):
     serializer_class = ProductSerializer
     permission_classes = [ReadAuthenticatedWriteStaff]
 
-    @cache_response(CacheType.PRODUCT, query_params=())
+    @cache_response(CacheType.PRODUCT, shared=True, query_params=())
     def list(self, request: Request, *args, **kwargs) -> Response:
         return super().list(request, *args, **kwargs)
 
-    @cache_response(CacheType.PRODUCT, query_params=())
+    @cache_response(CacheType.PRODUCT, shared=True, query_params=())
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         return super().retrieve(request, *args, **kwargs)
 

@@ -4,7 +4,7 @@
 Under gunicorn every worker writes its metrics into PROMETHEUS_MULTIPROC_DIR (prometheus_client's
 multiprocess mode, turned on by that environment variable; `make run` sets it) and the worker
 that answers the scrape sums them; without it the process's own registry is served. The cache's
-request counters come from `cacheops.metrics.CacheStatsCollector`, read from Redis at scrape time.
+request counters come from `cacheops.collectors.CacheStatsCollector`, read from Redis at scrape time.
 
 Who may read it (metrics name endpoints and volumes, so they are not public):
 - a direct connection from METRICS_ALLOWED_IPS (default loopback only: a Prometheus or an agent on
@@ -30,7 +30,7 @@ from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from cacheops.metrics import CacheStatsCollector
+from cacheops.collectors import CacheStatsCollector
 
 _PROXY_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_REAL_IP", "HTTP_FORWARDED")
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network

@@ -22,6 +22,8 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import permissions, serializers
 from rest_framework.authentication import SessionAuthentication
 
+from cacheops.outcomes import SERVED
+
 
 class ErrorSerializer(serializers.Serializer):
     """Every error body of the API (`logdash.exceptions.json_exception_handler`)."""
@@ -50,7 +52,8 @@ _LENIENT_PERMISSIONS = (permissions.AllowAny, permissions.IsAuthenticated)
 _UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 _CACHE_HEADERS = [
-    OpenApiParameter("X-Cache", str, OpenApiParameter.HEADER, enum=["HIT", "MISS", "STALE"], response=["200", "304"],
+    OpenApiParameter("X-Cache", str, OpenApiParameter.HEADER, enum=[outcome.header for outcome in SERVED],
+                     response=["200", "304"],
                      description="Whether the response cache answered: HIT, MISS (the view ran), or STALE "
                                  "(an expired entry served while it is refreshed)."),
     OpenApiParameter("X-Cache-Key", str, OpenApiParameter.HEADER, response=["200", "304"],

@@ -82,6 +82,17 @@ class TestBackendVariants:
         get_redis_connection("default").set(backend.make_key("bad"), b"\xcczbroken")
         assert backend.get_many(["good", "bad"]) == {"good": "yes"}
 
+    def test_unreadable_set_members_are_left_out(self, backend):
+        backend.sadd("members", "good")
+        get_redis_connection("default").sadd(backend.make_key("members"), b"\xcczbroken")
+        assert backend.smembers("members") == {"good"}
+        assert set(backend.sscan_iter("members")) == {"good"}
+        assert backend.sunion("members") == {"good"}
+
+    def test_a_lone_unreadable_member_pops_as_none(self, backend):
+        get_redis_connection("default").sadd(backend.make_key("members"), b"\xcczbroken")
+        assert backend.spop("members") is None
+
     def test_values_are_marked(self, backend):
         backend.set("small", "x")
         backend.set("big", BIG)

@@ -193,6 +193,47 @@ class TestAccessAndUsers:
         assert second["X-Cache"] == "MISS" and second["X-Cache-Key"] != first["X-Cache-Key"]
 
 
+class TestVary:
+    @pytest.fixture(autouse=True)
+    def _unlearned(self):
+        """What a policy learned about Vary lives as long as the process: start each test without it."""
+        from tests.cacheops.urls import whoami
+        whoami.cacheops_policy.learned_vary = frozenset()
+
+    def test_a_view_authenticated_by_drf_is_keyed_per_user_without_saying_so(self, api, user, other_user):
+        api.force_login(user)
+        mine = get(api, "/authenticated")
+        api.force_login(other_user)
+        theirs = get(api, "/authenticated")
+        assert (theirs["X-Cache"], theirs.json()["user"]) == ("MISS", "other")
+        api.force_login(user)
+        again = get(api, "/authenticated")
+        assert (again["X-Cache"], again.json()["user"]) == ("HIT", "reader")
+        assert again["X-Cache-Key"] == mine["X-Cache-Key"] != theirs["X-Cache-Key"]
+
+    def test_a_response_that_varies_on_authorization_is_never_served_across_users(self, api):
+        seen = {}
+        for _ in range(3):
+            for token in ("Token alice", "Token bob", ""):
+                response = get(api, "/whoami", HTTP_AUTHORIZATION=token)
+                assert response.json()["authorization"] == token
+                seen.setdefault(token, set()).add(response["X-Cache"])
+        # Learned at the first answer: from then on each header value has its own entry, and hits.
+        assert all("HIT" in states for states in seen.values()), seen
+
+    def test_the_first_answer_that_varies_is_not_stored_under_a_shared_key(self, api, redis_connection, cache):
+        first = get(api, "/whoami", HTTP_AUTHORIZATION="Token alice")
+        assert first["X-Cache"] == "MISS"
+        assert redis_connection.get(cache.make_key(first["X-Cache-Key"])) is None
+        second = get(api, "/whoami", HTTP_AUTHORIZATION="Token alice")
+        assert second["X-Cache-Key"] != first["X-Cache-Key"]
+        assert redis_connection.get(cache.make_key(second["X-Cache-Key"])) is not None
+
+    def test_per_user_and_shared_together_are_refused(self):
+        with pytest.raises(ValueError, match="either per user or shared"):
+            cache_response(CacheType.USER, per_user=True, shared=True)
+
+
 class TestRenderersWithUserState:
     @pytest.mark.parametrize(("renderer", "per_user"), [
         (BrowsableAPIRenderer(), True),
@@ -294,6 +335,22 @@ class TestCustomKeys:
         assert response.status_code == 500
         assert not list(redis_connection.scan_iter(match="*sessions:steal*"))
 
+    def test_key_func_gets_the_default_digest(self, rf):
+        seen = []
+
+        def key_func(request, digest):
+            seen.append(digest)
+            return f"cache:search:mine:{digest}"
+
+        policy = cache_response(CacheType.SEARCH, key_func=key_func)(lambda request: None).cacheops_policy
+        assert policy.make_key(rf.get("/a")) == f"cache:search:mine:{seen[0]}"
+        policy.make_key(rf.get("/b"))
+        assert len(seen[0]) == 32 and seen[0] != seen[1]
+
+    def test_options_are_keyword_only(self):
+        with pytest.raises(TypeError):
+            cache_response(CacheType.SEARCH, 60)  # type: ignore[misc]
+
     def test_the_policy_raises_invalid_cache_key(self, rf):
         policy = APIViewWithBadKey.get.cacheops_policy
         with pytest.raises(InvalidCacheKey, match="'sessions:steal'"):
@@ -301,7 +358,7 @@ class TestCustomKeys:
 
 
 class APIViewWithBadKey(APIView):
-    @cache_response(CacheType.USER, key_func=lambda request: "sessions:steal")
+    @cache_response(CacheType.USER, key_func=lambda request, digest: "sessions:steal")
     def get(self, request):
         raise NotImplementedError
 

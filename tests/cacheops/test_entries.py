@@ -13,8 +13,8 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from cacheops import store
-from cacheops.compressors import RAW, ZLIB, CorruptValueError, IdentityCompressor, ZlibCompressor
-from cacheops.entries import VERSION, Entry, dump_entry, encode_entry, load_entry
+from cacheops.codec import RAW, VERSION, ZLIB, CorruptValueError, dump_entry, encode_entry, load_entry
+from cacheops.entries import Entry
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.cacheops.urls")]
 
@@ -29,15 +29,15 @@ def physical(key: str) -> str:
 
 @pytest.mark.parametrize(("entry", "header"), [(SMALL, RAW), (BIG, ZLIB)])
 def test_an_entry_round_trips_through_its_stored_bytes(entry, header):
-    stored = dump_entry(entry, ZlibCompressor({}))
+    stored = dump_entry(entry, compress_over=1024)
     assert stored[:2] == header
     assert load_entry(stored, 8 * 1024 * 1024) == entry
 
 
 def test_over_1024_bytes_the_layout_is_zlib_level_6():
-    stored = dump_entry(BIG, ZlibCompressor({}))
+    stored = dump_entry(BIG, compress_over=1024)
     assert stored == ZLIB + zlib.compress(encode_entry(BIG), 6)
-    assert dump_entry(BIG, IdentityCompressor({})) == RAW + encode_entry(BIG)
+    assert dump_entry(BIG, compress_over=None) == RAW + encode_entry(BIG)
 
 
 def test_the_store_writes_our_bytes_under_the_prefixed_key_with_the_ttl(cache, redis_connection):

@@ -89,7 +89,7 @@ def test_a_hit_stores_nothing_and_counts_no_bytes(scrape):
 
 
 def test_accumulated_latencies_merge_exactly_like_observe():
-    """The accumulator writes into prometheus_client's internals: check it against observe()."""
+    """Replayed observations expose exactly what observing at once does."""
     seconds = [0.0001, 0.0005, 0.0007, 0.003, 0.5, 11.0, 0.0005]
     merged_registry, observed_registry = CollectorRegistry(), CollectorRegistry()
     merged = Histogram("t_seconds", "t", buckets=metrics.LATENCY_BUCKETS, registry=merged_registry)
@@ -101,6 +101,16 @@ def test_accumulated_latencies_merge_exactly_like_observe():
     accumulator.flush()
     accumulator.flush()  # nothing pending: adds nothing
     assert _exposed(merged_registry) == _exposed(observed_registry)
+
+
+def test_pending_latencies_are_bounded_without_a_ticker(monkeypatch):
+    registry = CollectorRegistry()
+    histogram = Histogram("t_seconds", "t", buckets=metrics.LATENCY_BUCKETS, registry=registry)
+    accumulator = metrics.LatencyAccumulator(histogram)
+    monkeypatch.setattr(accumulator, "MAX_PENDING", 3)
+    for _ in range(3):
+        accumulator.observe(0.001)
+    assert registry.get_sample_value("t_seconds_count") == 3  # replayed by the observing thread
 
 
 def _exposed(registry: CollectorRegistry) -> list[str]:

@@ -14,6 +14,7 @@ from django.test import override_settings
 
 from cacheops import stats
 from cacheops.stats import StatsRecorder, get_cache_health, get_cache_stats, reset_cache_stats
+from cacheops.ticker import Ticker
 
 
 def record(cache_type: str, outcome: str, times: int) -> None:
@@ -60,7 +61,7 @@ def test_counts_of_another_process_are_visible():
 
 
 def test_the_background_thread_flushes(redis_connection, cache):
-    recorder = StatsRecorder()
+    recorder = StatsRecorder(Ticker())
     try:
         with override_settings(CACHEOPS={"STATS_FLUSH_INTERVAL": 0.01}):
             recorder.record("product", stats.MISS)
@@ -91,7 +92,7 @@ def test_counts_survive_an_outage_and_are_flushed_later(redis_down):
 
 
 def test_the_fork_child_does_not_inherit_pending_counts():
-    recorder = StatsRecorder()
+    recorder = StatsRecorder(Ticker())
     recorder.record("search", stats.HIT)
     recorder.after_fork()
     assert recorder.pending() == {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse, JsonResponse
 from django.urls import include, path
+from django.utils.cache import patch_vary_headers
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.exceptions import ValidationError
@@ -50,7 +51,7 @@ class EchoView(APIView):
 class PrivateView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @cache_response(CacheType.DASHBOARD)
+    @cache_response(CacheType.DASHBOARD, shared=True)
     def get(self, request):
         return Response(_computed(request))
 
@@ -63,15 +64,15 @@ class PerUserView(APIView):
         return Response(_computed(request, user=request.user.username))
 
 
-def profile_key(request) -> str:
+def profile_key(request, digest) -> str:
     return f"cache:user:profile:{request.parser_context['kwargs']['user_id']}"
 
 
-def digest_key(request) -> str:
-    return f"cache:analytics:trends:{request.cacheops_key_digest}"
+def digest_key(request, digest) -> str:
+    return f"cache:analytics:trends:{digest}"
 
 
-def bad_key(request) -> str:
+def bad_key(request, digest) -> str:
     return "sessions:steal"
 
 
@@ -164,7 +165,7 @@ class SharedHTMLView(APIView):
     permission_classes = [IsAuthenticated]
     renderer_classes = [SharedHTMLRenderer]
 
-    @cache_response(CacheType.DASHBOARD, query_params=())
+    @cache_response(CacheType.DASHBOARD, shared=True, query_params=())
     def get(self, request):
         CALLS["count"] += 1
         return Response(f"<p>call {CALLS['count']}</p>")
@@ -189,6 +190,25 @@ def plain_text(request):
     return HttpResponse(f"call {CALLS['count']}", content_type="text/plain; charset=utf-8")
 
 
+class AuthenticatedView(APIView):
+    """Authenticated by DRF, answers with the caller's name, and declares neither per_user nor shared."""
+
+    permission_classes = [IsAuthenticated]
+
+    @cache_response(CacheType.USER, query_params=())
+    def get(self, request):
+        return Response(_computed(request, user=request.user.username))
+
+
+@cache_response(CacheType.SEARCH, query_params=())
+def whoami(request):
+    """A plain view that answers per Authorization header, and says so in Vary, as Django asks."""
+    CALLS["count"] += 1
+    response = JsonResponse({"call": CALLS["count"], "authorization": request.META.get("HTTP_AUTHORIZATION", "")})
+    patch_vary_headers(response, ["Authorization"])
+    return response
+
+
 router = SimpleRouter()
 router.register("products", ProductViewSet, basename="product")
 
@@ -206,5 +226,7 @@ urlpatterns = [
     path("shared-html", SharedHTMLView.as_view()),
     path("plain", plain),
     path("plain-text", plain_text),
+    path("authenticated", AuthenticatedView.as_view()),
+    path("whoami", whoami),
     path("", include(router.urls)),
 ]

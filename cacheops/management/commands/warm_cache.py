@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from cacheops.outcomes import Outcome
 from cacheops.stats import recorder
 from cacheops.warmup import get_warmup_paths, warm
 
@@ -31,9 +32,9 @@ class Command(BaseCommand):
         recorder.flush()
         for result in results:
             self.stdout.write(f"  {result.status} {result.cache:<4} {result.path}")
-        filled = sum(1 for result in results if result.cache == "MISS" and 200 <= result.status < 300)
+        filled = sum(1 for result in results if result.cache == Outcome.MISS.header and 200 <= result.status < 300)
         self.stdout.write(f"Cache warm-up: {filled} entries filled, "
-                          f"{sum(1 for r in results if r.cache == 'HIT')} already cached.")
+                          f"{sum(1 for r in results if r.cache == Outcome.HIT.header)} already cached.")
 
     def _get_user(self, username: str | None) -> Any:
         users = get_user_model()._default_manager
