@@ -51,7 +51,8 @@ def test_an_upload_without_javascript_ends_on_a_page_with_its_result(browser: Cl
     upload = Upload.objects.get()
     assert upload.filename == "auth.log" and upload.lines_indexed == 3
     search_client.refresh()
-    assert search_client.execute(upload_lines_query(upload.pk).extra(size=0, track_total_hits=True)).hits.total.value == 3
+    indexed = search_client.execute(upload_lines_query(upload.pk).extra(size=0, track_total_hits=True))
+    assert indexed.hits.total.value == 3
 
 
 def test_a_bad_file_shows_the_api_error_and_the_form_again(browser: Client) -> None:
