@@ -88,6 +88,12 @@ def test_axe_finds_nothing_serious_on_the_browsable_api(page: Page):
     _assert_no_serious_violations(page)
 
 
+def test_axe_finds_nothing_serious_on_the_upload_page(page: Page):
+    page.goto("/upload/")
+    expect(page.get_by_role("heading", name="Upload a log file")).to_be_visible()
+    _assert_no_serious_violations(page)
+
+
 def test_swagger_ui_has_a_language(page: Page):
     page.goto("/api/docs/")
     assert page.locator("html").get_attribute("lang") == "en"
