@@ -1,4 +1,4 @@
-"""Routes of the browser pages (the dashboard, login, logout), mounted at the site root."""
+"""Routes of the browser pages (the dashboard, its no-JavaScript upload, login, logout), mounted at the site root."""
 
 from django.urls import path
 
@@ -8,6 +8,7 @@ app_name = "pages"
 
 urlpatterns = [
     path("", pages.DashboardPageView.as_view(), name="home"),
+    path("upload/", pages.UploadPageView.as_view(), name="upload"),
     path("login/", pages.PageLoginView.as_view(), name="login"),
     path("logout/", pages.PageLogoutView.as_view(), name="logout"),
 ]

@@ -14,12 +14,15 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
 
 from dashboard.ingest import LEVELS
+from dashboard.models import Product
+from dashboard.views import UploadView
 
 # Where logdash/urls.py mounts dashboard.urls. The page's script builds every API URL from
 # this one root, so the API can be moved without touching the JavaScript.
@@ -50,8 +53,47 @@ class DashboardPageView(ContentSecurityPolicyMixin, LoginRequiredMixin, Template
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["levels"] = LEVELS
+        context["products"] = Product.objects.only("slug", "name")  # the upload form works without JavaScript
         context["page_config"] = {"apiRoot": API_ROOT, "levels": list(LEVELS), "loginUrl": str(self.login_url)}
         return context
+
+
+class UploadPageView(ContentSecurityPolicyMixin, LoginRequiredMixin, View):
+    """The dashboard's upload form without JavaScript: the same upload as POST /api/upload, answered as a page.
+
+    The request goes through UploadView itself (session authentication with its CSRF check, the size limit,
+    the concurrency limit, validation, ingestion), so the two can never disagree; only the answer differs:
+    the summary, or the error with the form to try again, instead of JSON.
+    """
+
+    login_url = reverse_lazy("pages:login")
+    http_method_names = ["get", "post"]
+    template_name = "dashboard/upload_result.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, self.template_name, self._context(None, None))
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        api_response = UploadView.as_view()(request)
+        data = api_response.data if isinstance(api_response.data, dict) else {}
+        if api_response.status_code in (200, 201):
+            return render(request, self.template_name, self._context(data, None), status=200)
+        error = data.get("detail") or "The upload failed."
+        if not isinstance(error, str):
+            error = str(error)
+        return render(request, self.template_name, self._context(None, error), status=api_response.status_code)
+
+    @staticmethod
+    def _context(result: dict[str, Any] | None, error: str | None) -> dict[str, Any]:
+        summary = []
+        if result:
+            summary = [
+                ("Format", result.get("detected_format")), ("Lines read", result.get("lines_read")),
+                ("Indexed", result.get("lines_indexed")), ("Unparsed", result.get("lines_unparsed")),
+                ("Status", result.get("status")),
+            ]
+        return {"result": result, "summary": summary, "error": error,
+                "products": Product.objects.only("slug", "name")}
 
 
 class PageLoginView(ContentSecurityPolicyMixin, auth_views.LoginView):

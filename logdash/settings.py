@@ -124,7 +124,9 @@ ASGI_APPLICATION = "logdash.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Before the apps' templates: logdash's overrides of rest_framework/ (browsable API) and drf_spectacular/
+        # (Swagger UI) pages, which the app loader would find after the third-party apps' own.
+        "DIRS": [BASE_DIR / "logdash" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

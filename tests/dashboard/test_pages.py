@@ -209,3 +209,35 @@ def test_script_never_inserts_html() -> None:
 
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
         assert sink not in source
+
+
+def test_without_javascript_the_page_says_what_works(reader_client: Client) -> None:
+    html = reader_client.get("/").content.decode()
+
+    noscript_head = re.search(r"<head>.*?</head>", html, re.S).group(0)
+    assert re.search(r'<noscript><link rel="stylesheet" href="[^"]*dashboard/nojs\.css"></noscript>', noscript_head)
+    assert ".js-only { display: none !important; }" in _read_static("dashboard/nojs.css")
+    notice = re.search(r'<div class="alert alert-error" id="no-js-notice">(.*?)</div>', html, re.S).group(1)
+    assert "Uploading a log file works" in notice
+    # Everything that only JavaScript fills is hidden without it, "Loading…" placeholders included.
+    for marker in ('id="dashboard-meta"', 'id="kpis"', 'aria-labelledby="recent-title"', 'id="search-card"',
+                   'id="trends"', 'id="patterns"'):
+        tag = re.search(rf"<[^>]*{re.escape(marker)}[^>]*>", html).group(0)
+        assert "js-only" in tag, marker
+
+
+def test_kpis_do_not_wait_for_chart_js(reader_client: Client) -> None:
+    html = reader_client.get("/").content.decode()
+
+    scripts = re.findall(r"<script [^>]*src=[^>]*>", html)
+    chart = next(tag for tag in scripts if "chart.umd.min.js" in tag)
+    app = next(tag for tag in scripts if "app.js" in tag)
+    assert " async" in chart and " defer" not in chart
+    assert " defer" in app
+    assert scripts.index(app) < scripts.index(chart)
+
+
+def test_page_has_a_polite_live_region(reader_client: Client) -> None:
+    html = reader_client.get("/").content.decode()
+
+    assert re.search(r'<p id="live-status" class="visually-hidden" role="status" aria-live="polite"></p>', html)

@@ -11,9 +11,10 @@
 
   var config = JSON.parse(document.getElementById("logdash-config").textContent);
   var API = config.apiRoot;
+  /* Chart marks at 3:1 or more on the white card (WCAG 1.4.11; tests/dashboard/test_contrast.py checks them). */
   var LEVEL_COLORS = {
-    DEBUG: "#94a3b8", INFO: "#3b82f6", WARNING: "#f59e0b",
-    ERROR: "#ef4444", CRITICAL: "#9f1239", UNKNOWN: "#64748b"
+    DEBUG: "#64748b", INFO: "#3b82f6", WARNING: "#b45309",
+    ERROR: "#ef4444", CRITICAL: "#9f1239", UNKNOWN: "#475569"
   };
   var charts = {};
   var timeZone = "UTC";
@@ -44,6 +45,23 @@
     node.textContent = message || "";
     node.hidden = !message;
   }
+
+  /* One polite live region for what changed without a page load: refreshed figures, upload results. */
+  function announce(message) {
+    var region = $("live-status");
+    if (!region) return;
+    region.textContent = "";
+    // A fresh text node after a tick, so a repeated message is announced again.
+    window.setTimeout(function () { region.textContent = message; }, 50);
+  }
+
+  /* A button that stays focusable while it cannot be used (disabled would drop focus to <body>). */
+  function setBusy(button, busy) {
+    if (busy) button.setAttribute("aria-disabled", "true");
+    else button.removeAttribute("aria-disabled");
+  }
+
+  function isBusy(button) { return button.getAttribute("aria-disabled") === "true"; }
 
   function levelBadge(level) {
     var name = String(level || "UNKNOWN");
@@ -132,10 +150,63 @@
 
   var reducedMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
+  /* Chart.js loads asynchronously (the KPIs do not wait for it): draws asked for before it arrives wait here. */
+  var pendingCharts = {};
+  var chartsFailed = false;
+
+  function chartLibraryReady() {
+    if (!window.Chart) return;
+    window.Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+    window.Chart.defaults.color = "#475569";
+    Object.keys(pendingCharts).forEach(function (id) {
+      var args = pendingCharts[id];
+      delete pendingCharts[id];
+      drawChart.apply(null, args);
+    });
+  }
+
+  function chartLibraryFailed() {
+    if (window.Chart || chartsFailed) return;
+    chartsFailed = true;
+    Object.keys(pendingCharts).forEach(function (id) {
+      delete pendingCharts[id];
+      var canvas = $(id);
+      if (canvas) {
+        canvas.replaceWith(el("p", { className: "muted",
+          text: "Chart unavailable (the data is in the table below): " + canvas.getAttribute("aria-label") }));
+      }
+    });
+  }
+
+  /* The chart's figures as a table in a <details> under it: readable without a mouse or eyes on the canvas. */
+  function renderChartTable(id, caption, headers, rows) {
+    var canvas = $(id);
+    var box = canvas ? canvas.closest(".chart-box") : document.querySelector("[data-chart-table=" + id + "]");
+    var details = document.querySelector("details[data-chart-table=" + id + "]");
+    if (!details) {
+      details = el("details", { className: "chart-data", "data-chart-table": id }, [
+        el("summary", { text: "Show the data as a table" })
+      ]);
+      if (box) box.insertAdjacentElement("afterend", details);
+    }
+    var old = details.querySelector("table");
+    if (old) old.remove();
+    details.appendChild(el("table", {}, [
+      el("caption", { className: "visually-hidden", text: caption }),
+      el("thead", {}, [el("tr", {}, headers.map(function (h) { return el("th", { scope: "col", text: h }); }))]),
+      el("tbody", {}, rows.map(function (row) {
+        return el("tr", {}, [el("th", { scope: "row", text: String(row[0]) }),
+          el("td", { text: String(row[1]) })]);
+      }))
+    ]));
+  }
+
   function drawChart(id, type, labels, datasets, options) {
     var canvas = $(id);
+    if (!canvas) return;
     if (!window.Chart) {
-      canvas.replaceWith(el("p", { className: "muted", text: "Chart unavailable: " + canvas.getAttribute("aria-label") }));
+      if (chartsFailed) return;
+      pendingCharts[id] = [id, type, labels, datasets, options];
       return;
     }
     if (charts[id]) {
@@ -174,6 +245,9 @@
     $("chart-per-day").setAttribute("aria-label", describeSeries("Logs per day", perDay.map(function (d) {
       return d.date;
     }), values));
+    renderChartTable("chart-per-day", "Logs per day, last 7 days", ["Day", "Logs"], perDay.map(function (d) {
+      return [d.date, numberFormat.format(d.count)];
+    }));
     drawChart("chart-per-day", "bar", labels, [{
       label: "Logs", data: values, backgroundColor: "#3b82f6", borderRadius: 4, maxBarThickness: 48
     }]);
@@ -184,6 +258,9 @@
     Object.keys(byLevel).forEach(function (level) { if (levels.indexOf(level) < 0) levels.push(level); });
     var values = levels.map(function (level) { return byLevel[level]; });
     $("chart-levels").setAttribute("aria-label", describeSeries("Logs by level", levels, values));
+    renderChartTable("chart-levels", "Logs by level", ["Level", "Logs"], levels.map(function (level, i) {
+      return [level, numberFormat.format(values[i])];
+    }));
     drawChart("chart-levels", "bar", levels, [{
       label: "Logs", data: values, borderRadius: 4, maxBarThickness: 28,
       backgroundColor: levels.map(function (level) { return LEVEL_COLORS[level] || "#64748b"; })
@@ -221,7 +298,7 @@
     badge.title = "X-Cache of /api/dashboard: " + (value || "not sent") + (key ? " (" + key + ")" : "");
   }
 
-  function loadDashboard() {
+  function loadDashboard(announceResult) {
     var kpis = $("kpis");
     kpis.setAttribute("aria-busy", "true");
     return getJSON("dashboard").then(function (result) {
@@ -237,8 +314,15 @@
       drawPerDay(data.logs_per_day || []);
       drawLevels(data.logs_by_level || {});
       renderRecent(data.recent_logs || []);
+      if (announceResult) {
+        announce("Figures updated: " + ["total_logs", "logs_today", "error_logs", "files_uploaded"].map(function (key) {
+          var node = document.querySelector("[data-kpi=" + key + "]");
+          return node.previousElementSibling.firstChild.textContent.trim() + " " + node.textContent;
+        }).join(", ") + ".");
+      }
     }).catch(function (error) {
       showError($("dashboard-error"), "The dashboard could not be loaded. " + error.message);
+      if (announceResult) announce("The dashboard could not be refreshed.");
     }).then(function () {
       kpis.setAttribute("aria-busy", "false");
     });
@@ -286,6 +370,8 @@
       var rates = perDay.map(function (d) { return d.error_rate || 0; });
       $("chart-error-rate").setAttribute("aria-label", describeSeries("Error rate per day (percent)",
         perDay.map(function (d) { return d.date; }), rates));
+      renderChartTable("chart-error-rate", "Error rate per day, last 7 days", ["Day", "Error rate"],
+        perDay.map(function (d, i) { return [d.date, rates[i] + " %"]; }));
       drawChart("chart-error-rate", "line", perDay.map(function (d) { return shortDay(d.date); }), [{
         label: "Error rate %", data: rates, borderColor: "#ef4444", backgroundColor: "rgba(239,68,68,.12)",
         fill: true, cubicInterpolationMode: "monotone", pointRadius: 3
@@ -431,10 +517,11 @@
     var params = Object.assign({}, searchState.params);
     if (append && searchState.cursor) params.cursor = searchState.cursor;
     status.textContent = "Searching…";
-    more.disabled = true;
+    setBusy(more, true);
     return getJSON("search", params).then(function (result) {
       var data = result.body;
       if (!append) clear(list);
+      var firstNew = list.children.length;
       (data.results || []).forEach(function (entry) { list.appendChild(renderResult(entry)); });
       searchState.cursor = data.next_cursor || null;
       var shown = list.children.length;
@@ -442,11 +529,17 @@
         ? "Showing " + numberFormat.format(shown) + " of " + numberFormat.format(data.total) + " matching logs" +
           (result.cache ? " · cache " + result.cache : "")
         : "No logs match.";
+      var hadFocus = document.activeElement === more;
       more.hidden = !searchState.cursor || shown >= data.total;
+      // The last "Load more" hides itself: move focus to the first row it loaded, not to <body>.
+      if (append && more.hidden && hadFocus && list.children[firstNew]) {
+        list.children[firstNew].setAttribute("tabindex", "-1");
+        list.children[firstNew].focus();
+      }
     }).catch(function (error) {
       status.textContent = "Search failed. " + error.message;
     }).then(function () {
-      more.disabled = false;
+      setBusy(more, false);
     });
   }
 
@@ -523,6 +616,7 @@
 
   function submitUpload(event) {
     event.preventDefault();
+    if (isBusy($("upload-submit"))) return;
     var form = $("upload-form");
     var file = form.elements.file.files[0];
     var status = $("upload-status");
@@ -550,6 +644,8 @@
       } else if (xhr.status === 201 || xhr.status === 200) {
         setProgress(100, "Done");
         renderUploadResult(body || {});
+        announce("Uploaded " + ((body && body.filename) || "the file") + ": " +
+          numberFormat.format((body && body.lines_indexed) || 0) + " lines indexed.");
         form.elements.file.value = "";
         loadDashboard();
         loadTrends();
@@ -557,23 +653,25 @@
       } else {
         $("upload-progress-wrap").hidden = true;
         clear(status);
-        status.appendChild(el("p", { className: "alert alert-error",
-          text: "Upload failed (" + xhr.status + "). " + describeError(xhr.status, body) }));
+        var failure = "Upload failed (" + xhr.status + "). " + describeError(xhr.status, body);
+        status.appendChild(el("p", { className: "alert alert-error", text: failure }));
+        announce(failure);
       }
     });
     xhr.addEventListener("error", function () {
       $("upload-progress-wrap").hidden = true;
       status.textContent = "The upload did not reach the server; check the connection and try again.";
+      announce(status.textContent);
     });
     xhr.addEventListener("loadend", function () {
-      $("upload-submit").disabled = false;
+      setBusy($("upload-submit"), false);
       form.setAttribute("aria-busy", "false");
     });
 
     clear(status);
     $("upload-progress-wrap").hidden = false;
     setProgress(0, "0 %");
-    $("upload-submit").disabled = true;
+    setBusy($("upload-submit"), true);
     form.setAttribute("aria-busy", "true");
     xhr.send(data);
   }
@@ -581,14 +679,18 @@
   /* ---------- start ---------- */
 
   function start() {
-    if (window.Chart) {
-      window.Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
-      window.Chart.defaults.color = "#475569";
+    var chartScript = $("chartjs-script");
+    if (chartScript) {
+      chartScript.addEventListener("load", chartLibraryReady);
+      chartScript.addEventListener("error", chartLibraryFailed);
     }
-    $("refresh-dashboard").addEventListener("click", function () { loadDashboard(); loadTrends(); loadPatterns(); });
+    // Every async script has run by the window's load event: Chart.js arrived, or it never will.
+    window.addEventListener("load", function () { if (window.Chart) chartLibraryReady(); else chartLibraryFailed(); });
+    if (window.Chart) chartLibraryReady();
+    $("refresh-dashboard").addEventListener("click", function () { loadDashboard(true); loadTrends(); loadPatterns(); });
     $("search-pattern-clear").addEventListener("click", function () { showPatternFilter(""); submitSearch(); });
     $("search-form").addEventListener("submit", submitSearch);
-    $("search-more").addEventListener("click", function () { runSearch(true); });
+    $("search-more").addEventListener("click", function () { if (!isBusy($("search-more"))) runSearch(true); });
     $("upload-form").addEventListener("submit", submitUpload);
     var restored = restoreSearchFromUrl();
     loadDashboard();
