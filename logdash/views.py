@@ -32,7 +32,7 @@ class HealthView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: OpenApiResponse(_HEALTH, "Every service answers."),
+    @extend_schema(operation_id="getHealth", responses={200: OpenApiResponse(_HEALTH, "Every service answers."),
                               503: OpenApiResponse(_HEALTH, "A service is down: `down` names it.")})
     def get(self, request: Request) -> Response:
         services = get_health()
@@ -64,7 +64,7 @@ class TokenView(ObtainAuthToken):
         # request its middleware reads (`axes_locked_out`), which a mark on the wrapper never reaches.
         return {**super().get_serializer_context(), "request": self.request._request}
 
-    @extend_schema(request=AuthTokenSerializer, auth=[], responses={
+    @extend_schema(operation_id="obtainAuthToken", request=AuthTokenSerializer, auth=[], responses={
         200: _TOKEN,
         400: OpenApiResponse(description="Wrong username or password, or a field missing (`invalid`)."),
         429: OpenApiResponse(description="Too many logins from this address (`throttled`), or too many failed "

@@ -63,6 +63,39 @@ def _operations(schema: dict) -> Iterator[tuple[str, str, dict]]:
             yield path, method, operation
 
 
+# Every operation and the name a generated client gives its method (issue 18 item 1).
+OPERATION_IDS = {
+    ("get", "/api/dashboard"): "getDashboard",
+    ("get", "/api/search"): "searchLogs",
+    ("get", "/api/analytics/trends"): "getTrends",
+    ("get", "/api/analytics/patterns"): "listPatterns",
+    ("post", "/api/upload"): "uploadLog",
+    ("get", "/api/uploads"): "listUploads",
+    ("get", "/api/user/{user_id}"): "getUserProfile",
+    ("get", "/api/user/dashboard"): "getUserDashboard",
+    ("get", "/api/products"): "listProducts",
+    ("post", "/api/products"): "createProduct",
+    ("get", "/api/products/{id}"): "getProduct",
+    ("put", "/api/products/{id}"): "updateProduct",
+    ("patch", "/api/products/{id}"): "patchProduct",
+    ("delete", "/api/products/{id}"): "deleteProduct",
+    ("get", "/api/formats"): "listLogFormats",
+    ("post", "/api/formats"): "createLogFormat",
+    ("get", "/api/formats/{id}"): "getLogFormat",
+    ("put", "/api/formats/{id}"): "updateLogFormat",
+    ("patch", "/api/formats/{id}"): "patchLogFormat",
+    ("delete", "/api/formats/{id}"): "deleteLogFormat",
+    ("get", "/api/cache/stats"): "getCacheStats",
+    ("post", "/api/cache/invalidate/{cache_type}"): "invalidateCacheType",
+    ("post", "/api/cache/invalidate-pattern"): "invalidateCachePattern",
+    ("post", "/api/cache/clear-all"): "clearCache",
+    ("post", "/api/auth/token"): "obtainAuthToken",
+    ("get", "/api/health"): "getHealth",
+}
+# What drf-spectacular names an operation by itself: `dashboard_retrieve`, `products_partial_update`.
+DEFAULT_OPERATION_ID = re.compile(r"_|(Retrieve|Create|List|Update|PartialUpdate|Destroy)$", re.IGNORECASE)
+
+
 def test_schema_generates_without_warnings_and_validates(schema):
     validate_schema(schema)
     assert schema["openapi"].startswith("3.")
@@ -142,3 +175,18 @@ def test_swagger_ui_is_served_with_local_assets_only(client):
     bundle = client.get(next(url for url in assets if url.endswith("swagger-ui-bundle.js")))
     bundle.close()
     assert bundle.status_code == 200
+
+
+def test_every_operation_is_named_for_what_it_does(schema):
+    named = {(method, path): operation["operationId"] for path, method, operation in _operations(schema)}
+    assert named == OPERATION_IDS
+    for (method, path), operation_id in named.items():
+        assert not DEFAULT_OPERATION_ID.search(operation_id), (method, path, operation_id)
+        assert re.fullmatch(r"[a-z]+(?:[A-Z][a-z]+)+", operation_id), f"{operation_id} is not lowerCamelCase"
+    assert len(set(named.values())) == len(named)
+
+
+@pytest.mark.parametrize("operation_id", ["dashboard_retrieve", "productsList", "authTokenCreate", "cacheDestroy",
+                                          "user_dashboard"])
+def test_the_default_name_check_recognises_drf_spectacular_defaults(operation_id):
+    assert DEFAULT_OPERATION_ID.search(operation_id)
