@@ -18,7 +18,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status, viewsets
 from rest_framework.exceptions import APIException, NotFound, ParseError, UnsupportedMediaType, ValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -137,7 +137,7 @@ class PatternsView(APIView):
 class UploadView(APIView):
     """Upload a log file (multipart `file`, optional `product` slug): parse it and index every line."""
 
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]  # the only body that carries a file: no form-encoded variant
 
     @extend_schema(operation_id="uploadLog", request=UploadRequestSerializer,
                    responses={201: UploadResultSerializer, 413: PAYLOAD_TOO_LARGE, 429: TOO_MANY_UPLOADS,

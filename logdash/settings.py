@@ -167,6 +167,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    # One body type per operation (and in the schema): JSON everywhere; the upload view alone reads multipart.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "logdash.exceptions.json_exception_handler",
     # Remembers Accept-header negotiation: a large share of a cache hit's Python time otherwise.
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "cacheops.negotiation.CachedContentNegotiation",

@@ -4,6 +4,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_seriali
 from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -53,6 +54,7 @@ class TokenView(ObtainAuthToken):
     answer 429. Only POST is throttled: a GET (405) costs nothing and readiness probes use it.
     """
 
+    parser_classes = [JSONParser]  # ObtainAuthToken also reads forms; the API takes JSON bodies only
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 

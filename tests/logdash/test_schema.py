@@ -190,3 +190,12 @@ def test_every_operation_is_named_for_what_it_does(schema):
                                           "user_dashboard"])
 def test_the_default_name_check_recognises_drf_spectacular_defaults(operation_id):
     assert DEFAULT_OPERATION_ID.search(operation_id)
+
+
+def test_every_request_body_has_one_media_type_multipart_for_the_upload_only(schema):
+    bodies = {(method, path): list(operation["requestBody"]["content"])
+              for path, method, operation in _operations(schema) if "requestBody" in operation}
+    assert ("post", "/api/auth/token") in bodies and ("patch", "/api/products/{id}") in bodies
+    for (method, path), media_types in bodies.items():
+        expected = ["multipart/form-data"] if path == "/api/upload" else ["application/json"]
+        assert media_types == expected, (method, path)
