@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import replace
 from datetime import datetime
 
@@ -52,6 +53,9 @@ class UploadRequestSerializer(serializers.Serializer):
                                    help_text="Name of a declared or named format to use instead of detecting one.")
     timezone = serializers.CharField(required=False, allow_blank=True, max_length=64, default="",
                                      help_text="IANA zone (e.g. Europe/Paris) of times written without one.")
+
+    class Meta:
+        ref_name = "UploadLog"  # a request body: the schema names it `UploadLogRequest`, as its operation
 
     def validate(self, attrs: dict) -> dict:
         from dashboard.ingest.formats.declared import FormatDeclarationError
@@ -159,14 +163,25 @@ class LogFilterSerializer(serializers.Serializer):
         )
 
 
+_PATTERN_ID = re.compile(r"[0-9a-f]{1,16}")
+
+
 class SearchParamsSerializer(LogFilterSerializer):
-    pattern_id = serializers.RegexField(r"^[0-9a-f]{1,16}$", required=False, allow_blank=True, default="",
-                                        help_text="Only lines of this pattern (`pattern_id` of a result or of "
-                                                  "/api/analytics/patterns).")
+    # A CharField checked in validate_pattern_id, not a RegexField: a pattern on a field that may be blank
+    # becomes `oneOf: [string with pattern, empty string]` in the schema, `(string | string)` in TypeScript.
+    pattern_id = serializers.CharField(required=False, allow_blank=True, default="", max_length=16,
+                                       help_text="Only lines of this pattern (`pattern_id` of a result or of "
+                                                 "/api/analytics/patterns): up to 16 hex digits.")
     size = serializers.IntegerField(required=False, min_value=1, max_value=dashboard_settings.SEARCH_MAX_SIZE,
                                     default=20)
     cursor = serializers.CharField(required=False, allow_blank=True, default="",
                                    help_text="`next_cursor` of the previous page, for pages beyond the window.")
+
+    def validate_pattern_id(self, value: str) -> str:
+        if value and not _PATTERN_ID.fullmatch(value):
+            raise serializers.ValidationError("A pattern id is up to 16 hex digits (0-9, a-f), as `pattern_id` "
+                                              "of a result or of /api/analytics/patterns.")
+        return value
 
     def validate_cursor(self, value: str) -> tuple | None:
         return decode_cursor(value) if value else None

@@ -187,7 +187,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Log analytics: upload log files, then read KPIs, search and trends, served from a Redis response "
         "cache. Authenticate with `Authorization: Token <key>` (POST /api/auth/token). Every error body is "
-        "the `Error` schema."
+        "the `ApiError` schema."
     ),
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -197,6 +197,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Two answers have a `status` with different choices: name each enum instead of a numbered one.
+    # drf-spectacular's enum components, then parameters made to refer to them (logdash/openapi.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "logdash.openapi.postprocess_parameter_enums",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "HealthStatusEnum": ["ok", "degraded"],
         "UploadStatusEnum": "dashboard.models.Upload.Status",

@@ -13,7 +13,7 @@ from drf_spectacular.validation import validate_schema
 
 # Routes under /api/ that serve the documentation itself rather than the API.
 DOCUMENTATION_ROUTES = {"/api/schema/", "/api/docs/"}
-ERROR_REF = "#/components/schemas/Error"
+ERROR_REF = "#/components/schemas/ApiError"
 
 
 def _routes(patterns: list, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
@@ -117,7 +117,7 @@ def test_every_api_route_of_the_urlconf_is_documented_with_each_method(schema):
 
 
 def test_every_operation_says_who_may_call_it_and_documents_its_errors_as_the_error_component(schema):
-    assert set(schema["components"]["schemas"]["Error"]["properties"]) == {"error", "detail", "fields"}
+    assert set(schema["components"]["schemas"]["ApiError"]["properties"]) == {"error", "detail", "fields"}
     assert {"tokenAuth", "cookieAuth"} <= set(schema["components"]["securitySchemes"])
     for path, method, operation in _operations(schema):
         public = path in {"/api/health", "/api/auth/token"}
@@ -199,3 +199,73 @@ def test_every_request_body_has_one_media_type_multipart_for_the_upload_only(sch
     for (method, path), media_types in bodies.items():
         expected = ["multipart/form-data"] if path == "/api/upload" else ["application/json"]
         assert media_types == expected, (method, path)
+
+
+def _walk(node, where: str = "") -> Iterator[tuple[str, dict]]:
+    """Every schema object under `node` (dicts only), with a JSON-pointer-like location."""
+    if isinstance(node, dict):
+        yield where, node
+        for key, value in node.items():
+            yield from _walk(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _walk(value, f"{where}/{index}")
+
+
+def inline_enums_of_components(schema: dict) -> list[str]:
+    """Where an enum is written out although a component has exactly those choices."""
+    components = {frozenset(value["enum"]): name for name, value in schema["components"]["schemas"].items()
+                  if "enum" in value}
+    found = []
+    for where, node in _walk({"paths": schema["paths"], "components": schema["components"]}):
+        if "enum" not in node or (where.count("/") == 3 and where.startswith("/components/schemas/")):
+            continue  # the enum component itself
+        name = components.get(frozenset(node["enum"]))
+        if name is not None:
+            found.append(f"{where} repeats {name}")
+    return found
+
+
+def doubled_suffixes(names) -> list[str]:
+    return [name for name in names if re.search(r"([A-Z][a-z]+)\1$", name)]
+
+
+# TypeScript's globals that a generated `export interface Error` or `Response` would shadow.
+TS_GLOBALS = {"Error", "Response", "Request", "Event", "Date", "Object", "Array", "String", "Number", "Boolean",
+              "Record", "Map", "Set", "Promise", "File", "Blob", "Headers", "Location", "Range", "Text", "Node"}
+
+
+def test_component_names_are_codegen_friendly(schema):
+    names = set(schema["components"]["schemas"])
+    assert {"ApiError", "UploadLogRequest", "CachePatternRequest", "CacheTypeEnum"} <= names
+    assert not doubled_suffixes(names)
+    assert not names & TS_GLOBALS
+
+
+def test_enums_are_written_once_as_components(schema):
+    assert not inline_enums_of_components(schema)
+    invalidate = schema["paths"]["/api/cache/invalidate/{cache_type}"]["post"]
+    (cache_type,) = (p for p in invalidate["parameters"] if p["name"] == "cache_type")
+    assert cache_type["schema"] == {"$ref": "#/components/schemas/CacheTypeEnum"}
+    assert "400" in invalidate["responses"] and "404" not in invalidate["responses"]  # a choice, not an object
+
+
+def test_no_property_is_a_union_of_strings(schema):
+    """`oneOf: [{type: string, format: email}, {type: string, maxLength: 0}]` became `(string | string)`."""
+    for where, node in _walk(schema):
+        for union in ("oneOf", "anyOf"):
+            types = [member.get("type") for member in node.get(union, [])]
+            assert types.count("string") < 2, where
+
+
+def test_the_checks_above_catch_what_they_look_for():
+    """The helpers fail on the schema problems of issue 18, so the tests above cannot pass vacuously."""
+    assert doubled_suffixes(["UploadRequestRequest", "PatternRequestRequest", "Product"]) == [
+        "UploadRequestRequest", "PatternRequestRequest"]
+    bad = {
+        "paths": {"/api/cache/invalidate/{cache_type}": {"post": {"parameters": [
+            {"name": "cache_type", "in": "path", "schema": {"type": "string", "enum": ["user", "search"]}}]}}},
+        "components": {"schemas": {"CacheTypeEnum": {"type": "string", "enum": ["search", "user"]},
+                                   "Other": {"properties": {"kind": {"enum": ["search", "user"]}}}}},
+    }
+    assert len(inline_enums_of_components(bad)) == 2
