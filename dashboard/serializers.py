@@ -26,6 +26,20 @@ class ProductSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
+class CurrentUserSerializer(serializers.Serializer):
+    """Who is calling: `GET /api/user/me` and the `user` of the token reply."""
+
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(source="get_username", read_only=True)
+    # One type, not EmailField: a blank-allowing email is `oneOf` in the schema, `(string | string)` in TypeScript.
+    email = serializers.CharField(read_only=True, help_text="Empty when the user has none.")
+    is_staff = serializers.BooleanField(read_only=True, help_text="May write products and formats and run the "
+                                                                  "cache operations: show the staff controls.")
+
+    class Meta:
+        ref_name = "CurrentUser"
+
+
 # The honest report of an upload: what was asked, what was decided, how much of the file was read.
 REPORT_FIELDS = ["requested_format", "timezone", "layout_description", "layout_pattern", "timestamp_share",
                  "level_share", "unmatched_lines"]

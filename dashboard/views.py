@@ -45,6 +45,7 @@ from dashboard.permissions import IsSelfOrStaff, ReadAuthenticatedWriteStaff
 from dashboard.popularity import record_search
 from dashboard.serializers import (
     REPORT_FIELDS,
+    CurrentUserSerializer,
     LogFormatSerializer,
     PatternsParamsSerializer,
     ProductSerializer,
@@ -243,6 +244,19 @@ class UserProfileView(PrivateAnswerMixin, APIView):
             "date_joined": user.date_joined.isoformat(),
             "upload_stats": {**stats, "last_upload_at": last.created_at.isoformat() if last else None},
         })
+
+
+def _current_user_key(request: Request) -> str:
+    return f"cache:user:{request.user.pk}:me:{request.cacheops_key_digest}"
+
+
+class CurrentUserView(PrivateAnswerMixin, APIView):
+    """Who the credentials belong to: id, username, email and whether staff controls apply."""
+
+    @extend_schema(operation_id="getCurrentUser", responses=CurrentUserSerializer)
+    @cache_response(CacheType.USER, key_func=_current_user_key, query_params=())
+    def get(self, request: Request) -> Response:
+        return Response(CurrentUserSerializer(request.user).data)
 
 
 def _user_dashboard_key(request: Request) -> str:

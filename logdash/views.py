@@ -2,6 +2,7 @@
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import JSONParser
@@ -11,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from dashboard.serializers import CurrentUserSerializer
 from logdash.clock import clock
 from logdash.health import get_health
 
@@ -24,6 +26,7 @@ _HEALTH = inline_serializer("Health", {
 
 _TOKEN = inline_serializer("Token", {
     "token": serializers.CharField(help_text="Send as `Authorization: Token <token>`."),
+    "user": CurrentUserSerializer(),  # who logged in, as `GET /api/user/me` answers
 })
 
 
@@ -73,4 +76,8 @@ class TokenView(ObtainAuthToken):
                                          "ones for this username (`locked_out`); see Retry-After."),
     })
     def post(self, request: Request, *args, **kwargs) -> Response:
-        return super().post(request, *args, **kwargs)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key, "user": CurrentUserSerializer(user).data})

@@ -73,6 +73,7 @@ OPERATION_IDS = {
     ("get", "/api/uploads"): "listUploads",
     ("get", "/api/user/{user_id}"): "getUserProfile",
     ("get", "/api/user/dashboard"): "getUserDashboard",
+    ("get", "/api/user/me"): "getCurrentUser",
     ("get", "/api/products"): "listProducts",
     ("post", "/api/products"): "createProduct",
     ("get", "/api/products/{id}"): "getProduct",
