@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
@@ -270,3 +276,36 @@ def test_the_checks_above_catch_what_they_look_for():
                                    "Other": {"properties": {"kind": {"enum": ["search", "user"]}}}}},
     }
     assert len(inline_enums_of_components(bad)) == 2
+
+
+@pytest.mark.django_db
+def test_the_served_schema_names_its_server_from_settings(client):
+    servers = client.get("/api/schema/?format=json").json()["servers"]
+    assert servers == settings.SPECTACULAR_SETTINGS["SERVERS"]
+    assert servers[0]["url"] == settings.LOGDASH_PUBLIC_URL
+
+
+def _settings_from_environment(**environment: str) -> tuple[int, str]:
+    keep = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
+    code = "import json, logdash.settings as s; print(json.dumps(s.SPECTACULAR_SETTINGS['SERVERS'][0]['url']))"
+    result = subprocess.run([sys.executable, "-c", code], env={**keep, **environment},
+                            cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=60)
+    return result.returncode, json.loads(result.stdout) if result.returncode == 0 else result.stderr
+
+
+@pytest.mark.parametrize(("environment", "url"), [
+    ({"DEBUG": "1"}, "http://127.0.0.1:8000"),
+    ({"DEBUG": "1", "PORT": "8080"}, "http://127.0.0.1:8080"),
+    ({"DEBUG": "0", "SECRET_KEY": "x" * 50}, "/"),
+    ({"DEBUG": "0", "SECRET_KEY": "x" * 50, "LOGDASH_PUBLIC_URL": "https://logs.example.com/"},
+     "https://logs.example.com"),
+    ({"DEBUG": "1", "LOGDASH_PUBLIC_URL": "http://10.0.0.5:8000/logdash"}, "http://10.0.0.5:8000/logdash"),
+])
+def test_the_server_url_comes_from_the_environment(environment, url):
+    assert _settings_from_environment(**environment) == (0, url)
+
+
+@pytest.mark.parametrize("bad", ["logs.example.com", "ftp://logs.example.com", "https://", "https://x.com/?a=1"])
+def test_a_public_url_that_is_not_one_stops_the_start(bad):
+    returncode, error = _settings_from_environment(DEBUG="1", LOGDASH_PUBLIC_URL=bad)
+    assert returncode != 0 and "LOGDASH_PUBLIC_URL" in error
