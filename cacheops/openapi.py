@@ -70,6 +70,9 @@ class PatternRequestSerializer(serializers.Serializer):
     pattern = serializers.CharField(help_text="A glob on logical keys naming a type, e.g. `cache:search:*`; "
                                               "only `*` and `?`, at most 4.")
 
+    class Meta:
+        ref_name = "CachePattern"  # a request body: the schema names it `CachePatternRequest`
+
 
 class InvalidatedPatternSerializer(DeletedSerializer):
     pattern = serializers.CharField()

@@ -56,7 +56,7 @@ class CacheAdminView(APIView):
 class CacheStatsView(CacheAdminView):
     """Hits, misses and errors of every process, per type, with health flags."""
 
-    @extend_schema(responses=CacheStatsResponseSerializer)
+    @extend_schema(operation_id="getCacheStats", responses=CacheStatsResponseSerializer)
     def get(self, request: Request) -> Response:
         stats = get_cache_stats()
         return Response({
@@ -70,7 +70,7 @@ class CacheStatsView(CacheAdminView):
 class InvalidateTypeView(CacheAdminView):
     """Delete every cached response of one type."""
 
-    @extend_schema(request=None, parameters=[CACHE_TYPE_PARAMETER],
+    @extend_schema(operation_id="invalidateCacheType", request=None, parameters=[CACHE_TYPE_PARAMETER],
                    responses={200: InvalidatedTypeSerializer, 503: CACHE_UNAVAILABLE})
     def post(self, request: Request, cache_type: str) -> Response:
         try:
@@ -84,7 +84,7 @@ class InvalidateTypeView(CacheAdminView):
 class InvalidatePatternView(CacheAdminView):
     """Delete the cached responses matching `{"pattern": "cache:search:*"}`."""
 
-    @extend_schema(request=PatternRequestSerializer,
+    @extend_schema(operation_id="invalidateCachePattern", request=PatternRequestSerializer,
                    responses={200: InvalidatedPatternSerializer, 503: CACHE_UNAVAILABLE})
     def post(self, request: Request) -> Response:
         data = request.data
@@ -101,7 +101,7 @@ class InvalidatePatternView(CacheAdminView):
 class ClearAllView(CacheAdminView):
     """Delete every cached response (`cache:*`); other keys in the same Redis stay."""
 
-    @extend_schema(request=None, responses={200: DeletedSerializer, 503: CACHE_UNAVAILABLE})
+    @extend_schema(operation_id="clearCache", request=None, responses={200: DeletedSerializer, 503: CACHE_UNAVAILABLE})
     def post(self, request: Request) -> Response:
         deleted = _deleting(lambda: clear_all(raise_errors=True))
         return Response({"status": "success", "deleted": deleted})

@@ -161,7 +161,7 @@ class UploadStatsSerializer(serializers.Serializer):
 class UserProfileSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
-    email = serializers.EmailField(allow_blank=True)
+    email = serializers.CharField(help_text="Empty when the user has none.")  # one type, not `format: email` | blank
     is_staff = serializers.BooleanField()
     date_joined = serializers.DateTimeField()
     upload_stats = UploadStatsSerializer()

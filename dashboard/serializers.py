@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import replace
 from datetime import datetime
 
@@ -23,6 +24,20 @@ class ProductSerializer(serializers.ModelSerializer):
         model = Product
         fields = ["id", "name", "slug", "description", "owner_team", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class CurrentUserSerializer(serializers.Serializer):
+    """Who is calling: `GET /api/user/me` and the `user` of the token reply."""
+
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(source="get_username", read_only=True)
+    # One type, not EmailField: a blank-allowing email is `oneOf` in the schema, `(string | string)` in TypeScript.
+    email = serializers.CharField(read_only=True, help_text="Empty when the user has none.")
+    is_staff = serializers.BooleanField(read_only=True, help_text="May write products and formats and run the "
+                                                                  "cache operations: show the staff controls.")
+
+    class Meta:
+        ref_name = "CurrentUser"
 
 
 # The honest report of an upload: what was asked, what was decided, how much of the file was read.
@@ -52,6 +67,9 @@ class UploadRequestSerializer(serializers.Serializer):
                                    help_text="Name of a declared or named format to use instead of detecting one.")
     timezone = serializers.CharField(required=False, allow_blank=True, max_length=64, default="",
                                      help_text="IANA zone (e.g. Europe/Paris) of times written without one.")
+
+    class Meta:
+        ref_name = "UploadLog"  # a request body: the schema names it `UploadLogRequest`, as its operation
 
     def validate(self, attrs: dict) -> dict:
         from dashboard.ingest.formats.declared import FormatDeclarationError
@@ -159,14 +177,25 @@ class LogFilterSerializer(serializers.Serializer):
         )
 
 
+_PATTERN_ID = re.compile(r"[0-9a-f]{1,16}")
+
+
 class SearchParamsSerializer(LogFilterSerializer):
-    pattern_id = serializers.RegexField(r"^[0-9a-f]{1,16}$", required=False, allow_blank=True, default="",
-                                        help_text="Only lines of this pattern (`pattern_id` of a result or of "
-                                                  "/api/analytics/patterns).")
+    # A CharField checked in validate_pattern_id, not a RegexField: a pattern on a field that may be blank
+    # becomes `oneOf: [string with pattern, empty string]` in the schema, `(string | string)` in TypeScript.
+    pattern_id = serializers.CharField(required=False, allow_blank=True, default="", max_length=16,
+                                       help_text="Only lines of this pattern (`pattern_id` of a result or of "
+                                                 "/api/analytics/patterns): up to 16 hex digits.")
     size = serializers.IntegerField(required=False, min_value=1, max_value=dashboard_settings.SEARCH_MAX_SIZE,
                                     default=20)
     cursor = serializers.CharField(required=False, allow_blank=True, default="",
                                    help_text="`next_cursor` of the previous page, for pages beyond the window.")
+
+    def validate_pattern_id(self, value: str) -> str:
+        if value and not _PATTERN_ID.fullmatch(value):
+            raise serializers.ValidationError("A pattern id is up to 16 hex digits (0-9, a-f), as `pattern_id` "
+                                              "of a result or of /api/analytics/patterns.")
+        return value
 
     def validate_cursor(self, value: str) -> tuple | None:
         return decode_cursor(value) if value else None

@@ -1,15 +1,16 @@
-"""Invalidate what a product change affects, once committed; delete a deleted upload's lines from the index."""
+"""Invalidate what a product or user change affects, once committed; delete a deleted upload's lines from the index."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from cacheops.conf import CacheType
-from cacheops.invalidation import invalidate_cache_type
+from cacheops.invalidation import invalidate_cache_type, invalidate_pattern
 from dashboard.client import SearchUnavailable
 from dashboard.models import Product, Upload
 
@@ -24,6 +25,26 @@ def invalidate_products() -> None:
 def product_changed(**kwargs: Any) -> None:
     """A product's name or slug shows in product lists and in the per-product volumes."""
     transaction.on_commit(invalidate_products)
+
+
+def invalidate_user_answers(user_id: int) -> None:
+    """The answers that show a user's own fields: `/api/user/me` and `/api/user/<id>`."""
+    invalidate_pattern(f"cache:user:{user_id}:me:*")
+    invalidate_pattern(f"cache:user:profile:{user_id}")
+    invalidate_pattern(f"cache:user:profile:{user_id}:*")
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="dashboard.user_saved")
+def user_changed(instance: Any, created: bool = False, raw: bool = False, update_fields: Any = None,
+                 **kwargs: Any) -> None:
+    """A new username, email or staff flag shows at once in who-am-I (the client's staff controls follow it).
+
+    A login's save of `last_login` alone changes nothing shown and costs no Redis call.
+    """
+    if created or raw or (update_fields is not None and set(update_fields) <= {"last_login"}):
+        return
+    user_id = instance.pk
+    transaction.on_commit(lambda: invalidate_user_answers(user_id))
 
 
 @receiver(post_delete, sender=Upload, dispatch_uid="dashboard.upload_deleted")

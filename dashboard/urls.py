@@ -21,6 +21,7 @@ urlpatterns = [
     path("upload", views.UploadView.as_view(), name="upload"),
     path("uploads", views.UploadListView.as_view(), name="uploads"),
     path("user/dashboard", views.UserDashboardView.as_view(), name="user-dashboard"),
+    path("user/me", views.CurrentUserView.as_view(), name="current-user"),
     path("user/<int:user_id>", views.UserProfileView.as_view(), name="user-profile"),
     path("products", product_list, name="product-list"),
     path("products/<int:pk>", product_detail, name="product-detail"),

@@ -14,11 +14,11 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control, patch_vary_headers
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status, viewsets
 from rest_framework.exceptions import APIException, NotFound, ParseError, UnsupportedMediaType, ValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -45,6 +45,7 @@ from dashboard.permissions import IsSelfOrStaff, ReadAuthenticatedWriteStaff
 from dashboard.popularity import record_search
 from dashboard.serializers import (
     REPORT_FIELDS,
+    CurrentUserSerializer,
     LogFormatSerializer,
     PatternsParamsSerializer,
     ProductSerializer,
@@ -84,7 +85,7 @@ class PrivateAnswerMixin:
 class DashboardView(APIView):
     """The seven KPIs over every log."""
 
-    @extend_schema(responses={200: DashboardSerializer, 503: SEARCH_UNAVAILABLE})
+    @extend_schema(operation_id="getDashboard", responses={200: DashboardSerializer, 503: SEARCH_UNAVAILABLE})
     @cache_response(CacheType.DASHBOARD, shared=True, query_params=())
     def get(self, request: Request) -> Response:
         return Response(reports.get_dashboard())
@@ -93,7 +94,7 @@ class DashboardView(APIView):
 class SearchView(APIView):
     """Full-text search on log messages, filtered and paginated, newest first."""
 
-    @extend_schema(parameters=[SearchParamsSerializer],
+    @extend_schema(operation_id="searchLogs", parameters=[SearchParamsSerializer],
                    responses={200: SearchResultsSerializer, 503: SEARCH_UNAVAILABLE})
     @cache_response(CacheType.SEARCH, shared=True, query_params=SearchParamsSerializer)
     def get(self, request: Request) -> Response:
@@ -112,7 +113,8 @@ def _trends_key(request: Request, digest: str) -> str:
 class TrendsView(APIView):
     """Error rate per day, top error patterns and volume per source and product."""
 
-    @extend_schema(parameters=[TrendsParamsSerializer], responses={200: TrendsSerializer, 503: SEARCH_UNAVAILABLE})
+    @extend_schema(operation_id="getTrends", parameters=[TrendsParamsSerializer],
+                   responses={200: TrendsSerializer, 503: SEARCH_UNAVAILABLE})
     @cache_response(CacheType.ANALYTICS, key_func=_trends_key, shared=True, query_params=TrendsParamsSerializer)
     def get(self, request: Request) -> Response:
         params = TrendsParamsSerializer(data=request.query_params)
@@ -136,9 +138,9 @@ class PatternsView(APIView):
 class UploadView(APIView):
     """Upload a log file (multipart `file`, optional `product` slug): parse it and index every line."""
 
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]  # the only body that carries a file: no form-encoded variant
 
-    @extend_schema(request=UploadRequestSerializer,
+    @extend_schema(operation_id="uploadLog", request=UploadRequestSerializer,
                    responses={201: UploadResultSerializer, 413: PAYLOAD_TOO_LARGE, 429: TOO_MANY_UPLOADS,
                               503: SEARCH_UNAVAILABLE})
     def post(self, request: Request) -> Response:
@@ -201,6 +203,7 @@ class UploadPages(PageNumberPagination):
                                             f"of this list: give a whole number from 1 to {last}."]}) from exc
 
 
+@extend_schema_view(get=extend_schema(operation_id="listUploads"))
 class UploadListView(generics.ListAPIView):
     """The uploaded files, newest first, with their line counts and status (50 a page)."""
 
@@ -222,7 +225,7 @@ class UserProfileView(PrivateAnswerMixin, APIView):
 
     permission_classes = [IsSelfOrStaff]
 
-    @extend_schema(responses=UserProfileSerializer)
+    @extend_schema(operation_id="getUserProfile", responses=UserProfileSerializer)
     @cache_response(CacheType.USER, key_func=_profile_key, query_params=())
     def get(self, request: Request, user_id: int) -> Response:
         user = get_object_or_404(get_user_model(), pk=user_id)
@@ -243,6 +246,19 @@ class UserProfileView(PrivateAnswerMixin, APIView):
         })
 
 
+def _current_user_key(request: Request, digest: str) -> str:
+    return f"cache:user:{request.user.pk}:me:{digest}"
+
+
+class CurrentUserView(PrivateAnswerMixin, APIView):
+    """Who the credentials belong to: id, username, email and whether staff controls apply."""
+
+    @extend_schema(operation_id="getCurrentUser", responses=CurrentUserSerializer)
+    @cache_response(CacheType.USER, key_func=_current_user_key, query_params=())
+    def get(self, request: Request) -> Response:
+        return Response(CurrentUserSerializer(request.user).data)
+
+
 def _user_dashboard_key(request: Request, digest: str) -> str:
     return f"cache:user:{request.user.pk}:dashboard:{digest}"
 
@@ -250,12 +266,20 @@ def _user_dashboard_key(request: Request, digest: str) -> str:
 class UserDashboardView(PrivateAnswerMixin, APIView):
     """The KPIs over the caller's own uploads only."""
 
-    @extend_schema(responses={200: DashboardSerializer, 503: SEARCH_UNAVAILABLE})
+    @extend_schema(operation_id="getUserDashboard", responses={200: DashboardSerializer, 503: SEARCH_UNAVAILABLE})
     @cache_response(CacheType.USER, key_func=_user_dashboard_key, query_params=())
     def get(self, request: Request) -> Response:
         return Response(reports.get_dashboard(owner_id=request.user.pk))
 
 
+def _crud_operation_ids(one: str, many: str) -> dict:
+    """operationIds for a model viewset's actions: listProducts, createProduct, getProduct..."""
+    names = {"list": f"list{many}", "create": f"create{one}", "retrieve": f"get{one}", "update": f"update{one}",
+             "partial_update": f"patch{one}", "destroy": f"delete{one}"}
+    return {action: extend_schema(operation_id=name) for action, name in names.items()}
+
+
+@extend_schema_view(**_crud_operation_ids("Product", "Products"))
 class ProductViewSet(viewsets.ModelViewSet):
     """The applications whose logs are ingested: authenticated users read, staff write."""
 
@@ -272,6 +296,7 @@ class ProductViewSet(viewsets.ModelViewSet):
         return super().retrieve(request, *args, **kwargs)
 
 
+@extend_schema_view(**_crud_operation_ids("LogFormat", "LogFormats"))
 class LogFormatViewSet(viewsets.ModelViewSet):
     """
     Declared log formats: authenticated users read, staff write. A format that does not compile

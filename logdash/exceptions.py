@@ -48,10 +48,21 @@ def json_exception_handler(exc: Exception, context: dict[str, Any]) -> Response 
         response.data = {"error": "invalid", "detail": _first_message(fields), "fields": fields}
     elif isinstance(exc, exceptions.ValidationError):
         response.data = {"error": "invalid", "detail": " ".join(map(str, response.data))}
+    elif isinstance(exc, exceptions.UnsupportedMediaType):
+        response.data = {"error": "unsupported_media_type", "detail": _unsupported_media_type(exc, context)}
     elif isinstance(exc, exceptions.APIException):
         codes = exc.get_codes()
         response.data = {"error": codes if isinstance(codes, str) else "error", "detail": str(exc.detail)}
     return response
+
+
+def _unsupported_media_type(exc: exceptions.UnsupportedMediaType, context: dict[str, Any]) -> str:
+    """DRF's message plus what to send instead: each operation reads one body type."""
+    view = context.get("view")
+    accepted = [parser.media_type for parser in view.get_parsers()] if view is not None else []
+    if not accepted:
+        return str(exc.detail)
+    return f"{exc.detail} Send the body as {' or '.join(accepted)}."
 
 
 def json_not_found(request, exception=None) -> JsonResponse:

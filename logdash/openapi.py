@@ -8,7 +8,7 @@ class adds what follows from the view itself, so no view repeats it:
   query parameters, a path parameter with fixed choices), 401 where authentication is required,
   403 where a permission can refuse an authenticated user (or a session's CSRF check can), 404
   where the path names an object (any other path parameter);
-- the `Error` body (`logdash.exceptions`) on every 4xx/5xx that a view declared without a body;
+- the `ApiError` body (`logdash.exceptions`) on every 4xx/5xx that a view declared without a body;
 - for handlers wrapped by `cacheops.decorators.cache_response`: the `X-Cache`, `X-Cache-Key`,
   `ETag` and `Age` response headers, the `If-None-Match` request header and the 304 answer.
 """
@@ -37,7 +37,7 @@ class ErrorSerializer(serializers.Serializer):
     )
 
     class Meta:
-        ref_name = "Error"
+        ref_name = "ApiError"  # not `Error`: a generated TypeScript client would shadow the global Error
 
 
 _ERROR_DESCRIPTIONS = {
@@ -65,6 +65,25 @@ _CACHE_HEADERS = [
     OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER,
                      description="An ETag from an earlier response: 304 without a body when it still matches."),
 ]
+
+
+def postprocess_parameter_enums(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
+    """Parameters whose choices are those of an enum component refer to it instead of repeating them.
+
+    drf-spectacular's own enum hook names the enums of component properties only, so a path
+    parameter such as `cache_type` kept an inline copy of `CacheTypeEnum`: a second type in a
+    generated client. Runs after `postprocess_schema_enums`, which creates the components.
+    """
+    schemas = result.get("components", {}).get("schemas", {})
+    components = {frozenset(schema["enum"]): name for name, schema in schemas.items() if "enum" in schema}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                name = components.get(frozenset(schema.get("enum", ())))
+                if name is not None:
+                    parameter["schema"] = {"$ref": f"#/components/schemas/{name}"}
+    return result
 
 
 class AutoSchema(SpectacularAutoSchema):

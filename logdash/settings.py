@@ -7,6 +7,7 @@ default SECRET_KEY is accepted and ALLOWED_HOSTS must be given.
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -44,6 +45,19 @@ if not DEBUG and (not SECRET_KEY or SECRET_KEY == _DEV_SECRET_KEY):
 
 ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG else "")
 PORT = int(os.environ.get("PORT", "8000"))
+
+# Where clients reach the API: the schema's `servers`, so a generated client's root URL is set.
+# Defaults to the dev server (`make run`) with DEBUG, else "/" (the origin that served the schema).
+LOGDASH_PUBLIC_URL = os.environ.get("LOGDASH_PUBLIC_URL", "").strip().rstrip("/")
+if LOGDASH_PUBLIC_URL and not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", LOGDASH_PUBLIC_URL):
+    raise ImproperlyConfigured(
+        f"LOGDASH_PUBLIC_URL={LOGDASH_PUBLIC_URL!r} is not an http(s) URL: give the scheme, host and any port "
+        "and path prefix the API is served under, e.g. https://logs.example.com."
+    )
+PUBLIC_URL_DESCRIPTION = "This logdash (LOGDASH_PUBLIC_URL)." if LOGDASH_PUBLIC_URL else (
+    "The development server (`make run`); set LOGDASH_PUBLIC_URL for another." if DEBUG
+    else "The origin that served this schema; set LOGDASH_PUBLIC_URL to name it.")
+LOGDASH_PUBLIC_URL = LOGDASH_PUBLIC_URL or (f"http://127.0.0.1:{PORT}" if DEBUG else "/")
 
 # Services. An empty ELASTICSEARCH_URL means "start the embedded osmem-server" (dev runner
 # and tests); production points it at a cluster.
@@ -170,6 +184,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    # One body type per operation (and in the schema): JSON everywhere; the upload view alone reads multipart.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "logdash.exceptions.json_exception_handler",
     # Remembers Accept-header negotiation: a large share of a cache hit's Python time otherwise.
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "cacheops.negotiation.CachedContentNegotiation",
@@ -188,9 +204,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Log analytics: upload log files, then read KPIs, search and trends, served from a Redis response "
         "cache. Authenticate with `Authorization: Token <key>` (POST /api/auth/token). Every error body is "
-        "the `Error` schema."
+        "the `ApiError` schema."
     ),
     "VERSION": "0.1.0",
+    "SERVERS": [{"url": LOGDASH_PUBLIC_URL, "description": PUBLIC_URL_DESCRIPTION}],
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/",
     "COMPONENT_SPLIT_REQUEST": True,
@@ -198,6 +215,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Two answers have a `status` with different choices: name each enum instead of a numbered one.
+    # drf-spectacular's enum components, then parameters made to refer to them (logdash/openapi.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "logdash.openapi.postprocess_parameter_enums",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "HealthStatusEnum": ["ok", "degraded"],
         "UploadStatusEnum": "dashboard.models.Upload.Status",

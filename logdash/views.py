@@ -2,14 +2,17 @@
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from dashboard.serializers import CurrentUserSerializer
 from logdash.clock import clock
 from logdash.health import get_health
 
@@ -23,6 +26,7 @@ _HEALTH = inline_serializer("Health", {
 
 _TOKEN = inline_serializer("Token", {
     "token": serializers.CharField(help_text="Send as `Authorization: Token <token>`."),
+    "user": CurrentUserSerializer(),  # who logged in, as `GET /api/user/me` answers
 })
 
 
@@ -32,7 +36,7 @@ class HealthView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: OpenApiResponse(_HEALTH, "Every service answers."),
+    @extend_schema(operation_id="getHealth", responses={200: OpenApiResponse(_HEALTH, "Every service answers."),
                               503: OpenApiResponse(_HEALTH, "A service is down: `down` names it.")})
     def get(self, request: Request) -> Response:
         services = get_health()
@@ -53,6 +57,7 @@ class TokenView(ObtainAuthToken):
     answer 429. Only POST is throttled: a GET (405) costs nothing and readiness probes use it.
     """
 
+    parser_classes = [JSONParser]  # ObtainAuthToken also reads forms; the API takes JSON bodies only
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 
@@ -64,11 +69,15 @@ class TokenView(ObtainAuthToken):
         # request its middleware reads (`axes_locked_out`), which a mark on the wrapper never reaches.
         return {**super().get_serializer_context(), "request": self.request._request}
 
-    @extend_schema(request=AuthTokenSerializer, auth=[], responses={
+    @extend_schema(operation_id="obtainAuthToken", request=AuthTokenSerializer, auth=[], responses={
         200: _TOKEN,
         400: OpenApiResponse(description="Wrong username or password, or a field missing (`invalid`)."),
         429: OpenApiResponse(description="Too many logins from this address (`throttled`), or too many failed "
                                          "ones for this username (`locked_out`); see Retry-After."),
     })
     def post(self, request: Request, *args, **kwargs) -> Response:
-        return super().post(request, *args, **kwargs)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key, "user": CurrentUserSerializer(user).data})

@@ -82,9 +82,14 @@ def test_invalidate_pattern(staff_api, cache):
     assert cache.has_key("cache:user:3:dashboard")
 
 
-def test_invalidate_pattern_accepts_a_form_body(staff_api, cache):
+def test_invalidate_pattern_reads_json_only(staff_api, cache):
+    """One body type per operation (issue 18): a form body is refused, nothing deleted."""
     cache.set("cache:search:a", b"x")
-    assert staff_api.post("/api/cache/invalidate-pattern", {"pattern": "cache:search:*"}).json()["deleted"] == 1
+    refused = staff_api.post("/api/cache/invalidate-pattern", {"pattern": "cache:search:*"}, format="multipart")
+    assert (refused.status_code, refused.json()["error"]) == (415, "unsupported_media_type")
+    assert cache.has_key("cache:search:a")
+    answer = staff_api.post("/api/cache/invalidate-pattern", {"pattern": "cache:search:*"}, format="json")
+    assert answer.json()["deleted"] == 1
 
 
 @pytest.mark.parametrize(

@@ -83,6 +83,8 @@ def test_a_cursor_walks_every_result_once(api, searchable):
         ({"level": "LOUD"}, "level"),
         ({"cursor": "not-a-cursor"}, "cursor"),
         ({"q": "x" * 501}, "q"),
+        ({"pattern_id": "XYZ"}, "pattern_id"),
+        ({"pattern_id": "0" * 17}, "pattern_id"),
     ],
 )
 def test_bad_parameters_are_a_400_naming_the_field(api, search_engine, params, field):
@@ -117,3 +119,9 @@ def test_computed_searches_are_remembered_for_warm_up(api, searchable):
     api.get("/api/search", {"q": "reset", "size": 5})
     assert get_popular_searches(10)[0] in {"/api/search?q=reset", "/api/search?q=refused", "/api/search?q=reset&size=5"}
     assert len(get_popular_searches(10)) == 3
+
+
+def test_an_empty_pattern_id_is_no_filter(api, searchable):
+    everything = api.get("/api/search", {"q": ""}).json()["total"]
+    assert everything > 0
+    assert api.get("/api/search", {"pattern_id": ""}).json()["total"] == everything

@@ -1,6 +1,7 @@
-"""GET /api/user/<id> and /api/user/dashboard: per-user answers never cross users, even through the cache."""
+"""GET /api/user/<id>, /api/user/dashboard and /api/user/me: per-user answers never cross users, even cached."""
 
 import pytest
+from rest_framework.test import APIClient
 
 from tests.dashboard.conftest import ago, json_lines
 
@@ -69,3 +70,55 @@ def test_the_browsable_api_and_json_never_share_a_profile_entry(client_for, user
     assert client_for(user).get(f"/api/user/{user.pk}", HTTP_ACCEPT="application/json")["Content-Type"] == (
         "application/json"
     )
+
+
+def test_who_am_i_answers_the_caller_cached_per_user_and_private(client_for, user, staff, search_engine):
+    alice, alice_again = client_for(user).get("/api/user/me"), client_for(user).get("/api/user/me")
+    assert alice.json() == {"id": user.pk, "username": "alice", "email": "alice@example.com", "is_staff": False}
+    assert (alice["X-Cache"], alice_again["X-Cache"]) == ("MISS", "HIT")
+    assert alice_again.json() == alice.json()
+    assert alice["X-Cache-Key"].startswith(f"cache:user:{user.pk}:me:")
+    operator = client_for(staff).get("/api/user/me")
+    assert operator["X-Cache"] == "MISS"  # never the entry of another user
+    assert operator.json() == {"id": staff.pk, "username": "operator", "email": "ops@example.com", "is_staff": True}
+    for response in (alice, alice_again, operator):
+        assert "private" in response["Cache-Control"]
+        assert {"authorization", "cookie"} <= {v.strip().lower() for v in response["Vary"].split(",")}
+
+
+def test_who_am_i_needs_credentials(client_for, search_engine):
+    response = client_for(None).get("/api/user/me")
+    assert (response.status_code, response.json()["error"]) == (401, "not_authenticated")
+
+
+def test_a_changed_user_is_seen_at_once(client_for, user, search_engine, django_capture_on_commit_callbacks):
+    client_for(user).get("/api/user/me")
+    profile = client_for(user).get(f"/api/user/{user.pk}")
+    assert client_for(user).get("/api/user/me")["X-Cache"] == "HIT"
+    with django_capture_on_commit_callbacks(execute=True):
+        user.is_staff, user.email = True, "alice@example.org"
+        user.save()
+    me = client_for(user).get("/api/user/me")
+    assert me["X-Cache"] == "MISS"
+    assert (me.json()["is_staff"], me.json()["email"]) == (True, "alice@example.org")
+    assert profile.json()["email"] == "alice@example.com"
+    assert client_for(user).get(f"/api/user/{user.pk}").json()["email"] == "alice@example.org"
+
+
+def test_a_login_that_only_stamps_last_login_keeps_the_entry(client_for, user, search_engine,
+                                                              django_capture_on_commit_callbacks):
+    client_for(user).get("/api/user/me")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        user.save(update_fields=["last_login"])
+    assert callbacks == []
+    assert client_for(user).get("/api/user/me")["X-Cache"] == "HIT"
+
+
+def test_the_token_reply_says_who_logged_in(user):
+    response = APIClient().post("/api/auth/token", {"username": "alice", "password": "pw"}, format="json")
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"token", "user"} and len(body["token"]) == 40
+    assert body["user"] == {"id": user.pk, "username": "alice", "email": "alice@example.com", "is_staff": False}
+    me = APIClient(HTTP_AUTHORIZATION=f"Token {body['token']}").get("/api/user/me")
+    assert me.json() == body["user"]

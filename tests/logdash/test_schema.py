@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
@@ -13,7 +19,7 @@ from drf_spectacular.validation import validate_schema
 
 # Routes under /api/ that serve the documentation itself rather than the API.
 DOCUMENTATION_ROUTES = {"/api/schema/", "/api/docs/"}
-ERROR_REF = "#/components/schemas/Error"
+ERROR_REF = "#/components/schemas/ApiError"
 
 
 def _routes(patterns: list, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
@@ -63,6 +69,40 @@ def _operations(schema: dict) -> Iterator[tuple[str, str, dict]]:
             yield path, method, operation
 
 
+# Every operation and the name a generated client gives its method (issue 18 item 1).
+OPERATION_IDS = {
+    ("get", "/api/dashboard"): "getDashboard",
+    ("get", "/api/search"): "searchLogs",
+    ("get", "/api/analytics/trends"): "getTrends",
+    ("get", "/api/analytics/patterns"): "listPatterns",
+    ("post", "/api/upload"): "uploadLog",
+    ("get", "/api/uploads"): "listUploads",
+    ("get", "/api/user/{user_id}"): "getUserProfile",
+    ("get", "/api/user/dashboard"): "getUserDashboard",
+    ("get", "/api/user/me"): "getCurrentUser",
+    ("get", "/api/products"): "listProducts",
+    ("post", "/api/products"): "createProduct",
+    ("get", "/api/products/{id}"): "getProduct",
+    ("put", "/api/products/{id}"): "updateProduct",
+    ("patch", "/api/products/{id}"): "patchProduct",
+    ("delete", "/api/products/{id}"): "deleteProduct",
+    ("get", "/api/formats"): "listLogFormats",
+    ("post", "/api/formats"): "createLogFormat",
+    ("get", "/api/formats/{id}"): "getLogFormat",
+    ("put", "/api/formats/{id}"): "updateLogFormat",
+    ("patch", "/api/formats/{id}"): "patchLogFormat",
+    ("delete", "/api/formats/{id}"): "deleteLogFormat",
+    ("get", "/api/cache/stats"): "getCacheStats",
+    ("post", "/api/cache/invalidate/{cache_type}"): "invalidateCacheType",
+    ("post", "/api/cache/invalidate-pattern"): "invalidateCachePattern",
+    ("post", "/api/cache/clear-all"): "clearCache",
+    ("post", "/api/auth/token"): "obtainAuthToken",
+    ("get", "/api/health"): "getHealth",
+}
+# What drf-spectacular names an operation by itself: `dashboard_retrieve`, `products_partial_update`.
+DEFAULT_OPERATION_ID = re.compile(r"_|(Retrieve|Create|List|Update|PartialUpdate|Destroy)$", re.IGNORECASE)
+
+
 def test_schema_generates_without_warnings_and_validates(schema):
     validate_schema(schema)
     assert schema["openapi"].startswith("3.")
@@ -84,7 +124,7 @@ def test_every_api_route_of_the_urlconf_is_documented_with_each_method(schema):
 
 
 def test_every_operation_says_who_may_call_it_and_documents_its_errors_as_the_error_component(schema):
-    assert set(schema["components"]["schemas"]["Error"]["properties"]) == {"error", "detail", "fields"}
+    assert set(schema["components"]["schemas"]["ApiError"]["properties"]) == {"error", "detail", "fields"}
     assert {"tokenAuth", "cookieAuth"} <= set(schema["components"]["securitySchemes"])
     for path, method, operation in _operations(schema):
         public = path in {"/api/health", "/api/auth/token"}
@@ -142,3 +182,164 @@ def test_swagger_ui_is_served_with_local_assets_only(client):
     bundle = client.get(next(url for url in assets if url.endswith("swagger-ui-bundle.js")))
     bundle.close()
     assert bundle.status_code == 200
+
+
+# What a client generator (ng-openapi-gen, openapi-typescript) trips over, found in the schema by
+# `codegen_problems`: issue 18 items 1-3. The first test keeps the schema clean; the second shows that
+# the check finds each problem the issue reported, so the first cannot pass by checking nothing.
+
+# TypeScript's globals that a generated `export interface Error` or `Response` would shadow.
+TS_GLOBALS = {"Error", "Response", "Request", "Event", "Date", "Object", "Array", "String", "Number", "Boolean",
+              "Record", "Map", "Set", "Promise", "File", "Blob", "Headers", "Location", "Range", "Text", "Node"}
+
+
+def _walk(node, where: str = "") -> Iterator[tuple[str, dict]]:
+    """Every object under `node` (dicts only), with a JSON-pointer-like location."""
+    if isinstance(node, dict):
+        yield where, node
+        for key, value in node.items():
+            yield from _walk(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _walk(value, f"{where}/{index}")
+
+
+def codegen_problems(schema: dict) -> list[str]:
+    """Each operation id, body, enum and component name a generated client would get wrong, in words."""
+    problems = []
+    ids = []
+    for path, method, operation in _operations(schema):
+        operation_id = operation.get("operationId", "")
+        ids.append(operation_id)
+        if DEFAULT_OPERATION_ID.search(operation_id) or not re.fullmatch(r"[a-z]+(?:[A-Z][a-z]+)+", operation_id):
+            problems.append(f"default operationId: {method.upper()} {path} is {operation_id!r}")
+        media_types = list(operation.get("requestBody", {}).get("content", {}))
+        if len(media_types) > 1:
+            problems.append(f"several body types: {method.upper()} {path} reads {', '.join(media_types)}")
+    problems += [f"duplicate operationId: {name}" for name in sorted(set(ids)) if ids.count(name) > 1]
+    components = schema.get("components", {}).get("schemas", {})
+    enums = {frozenset(value["enum"]): name for name, value in components.items() if "enum" in value}
+    for where, node in _walk({"paths": schema["paths"], "components": schema.get("components", {})}):
+        is_component = where.count("/") == 3 and where.startswith("/components/schemas/")
+        if "enum" in node and not is_component and frozenset(node["enum"]) in enums:
+            problems.append(f"inline enum: {where} repeats {enums[frozenset(node['enum'])]}")
+        for union in ("oneOf", "anyOf"):
+            if [member.get("type") for member in node.get(union, [])].count("string") > 1:
+                problems.append(f"string union: {where} is (string | string)")
+    for name in components:
+        if re.search(r"([A-Z][a-z]+)\1$", name):
+            problems.append(f"duplicate suffix: {name}")
+        if name in TS_GLOBALS:
+            problems.append(f"shadows a TypeScript global: {name}")
+    return problems
+
+
+def test_the_schema_has_nothing_a_client_generator_trips_over(schema):
+    assert codegen_problems(schema) == []
+
+
+def test_the_codegen_check_finds_every_problem_issue_18_reported():
+    """A schema as drf-spectacular wrote it before issue 18 (abridged): each problem is reported."""
+    string_or_blank = {"oneOf": [{"type": "string", "format": "email"}, {"type": "string", "maxLength": 0}]}
+    form_bodies = {media_type: {"schema": {"$ref": "#/components/schemas/AuthTokenRequest"}}
+                   for media_type in ("application/x-www-form-urlencoded", "multipart/form-data", "application/json")}
+    before = {
+        "paths": {
+            "/api/dashboard": {"get": {"operationId": "dashboard_retrieve"}},
+            "/api/auth/token": {"post": {"operationId": "authTokenCreate", "requestBody": {"content": form_bodies}}},
+            "/api/cache/invalidate/{cache_type}": {"post": {"operationId": "invalidateCacheType", "parameters": [
+                {"name": "cache_type", "in": "path", "schema": {"type": "string", "enum": ["search", "user"]}}]}},
+            "/api/cache/stats": {"get": {"operationId": "invalidateCacheType"}},
+        },
+        "components": {"schemas": {
+            "CacheTypeEnum": {"type": "string", "enum": ["user", "search"]},
+            "Error": {"type": "object"},
+            "UploadRequestRequest": {"type": "object"},
+            "UserProfile": {"type": "object", "properties": {"email": string_or_blank}},
+        }},
+    }
+    problems = codegen_problems(before)
+    assert {problem.split(":")[0] for problem in problems} == {
+        "default operationId", "several body types", "duplicate operationId", "inline enum", "string union",
+        "duplicate suffix", "shadows a TypeScript global"}
+    assert "default operationId: GET /api/dashboard is 'dashboard_retrieve'" in problems
+    assert "default operationId: POST /api/auth/token is 'authTokenCreate'" in problems
+    assert "inline enum: /paths//api/cache/invalidate/{cache_type}/post/parameters/0/schema repeats CacheTypeEnum" \
+        in problems
+    assert "duplicate suffix: UploadRequestRequest" in problems and "shadows a TypeScript global: Error" in problems
+
+
+def test_every_operation_is_named_for_what_it_does(schema):
+    assert {(method, path): operation["operationId"] for path, method, operation in _operations(schema)} \
+        == OPERATION_IDS
+
+
+@pytest.mark.parametrize("operation_id", ["dashboard_retrieve", "productsList", "authTokenCreate", "cacheDestroy",
+                                          "user_dashboard", "productsPartialUpdate"])
+def test_the_default_name_check_recognises_drf_spectacular_defaults(operation_id):
+    assert DEFAULT_OPERATION_ID.search(operation_id)
+
+
+def test_every_request_body_is_json_but_the_uploads_multipart(schema):
+    bodies = {(method, path): list(operation["requestBody"]["content"])
+              for path, method, operation in _operations(schema) if "requestBody" in operation}
+    assert ("post", "/api/auth/token") in bodies and ("patch", "/api/products/{id}") in bodies
+    for (method, path), media_types in bodies.items():
+        expected = ["multipart/form-data"] if path == "/api/upload" else ["application/json"]
+        assert media_types == expected, (method, path)
+
+
+def test_component_names(schema):
+    names = set(schema["components"]["schemas"])
+    assert {"ApiError", "UploadLogRequest", "CachePatternRequest", "CacheTypeEnum", "CurrentUser"} <= names
+    assert not {"Error", "UploadRequestRequest", "PatternRequestRequest"} & names
+
+
+def test_the_cache_type_parameter_is_the_cache_type_enum(schema):
+    invalidate = schema["paths"]["/api/cache/invalidate/{cache_type}"]["post"]
+    (cache_type,) = (p for p in invalidate["parameters"] if p["name"] == "cache_type")
+    assert cache_type["schema"] == {"$ref": "#/components/schemas/CacheTypeEnum"}
+    assert "400" in invalidate["responses"] and "404" not in invalidate["responses"]  # a choice, not an object
+
+
+def test_who_am_i_and_the_token_reply_share_the_current_user_component(schema):
+    token = schema["components"]["schemas"]["Token"]["properties"]
+    assert token["user"] == {"$ref": "#/components/schemas/CurrentUser"}
+    me = schema["paths"]["/api/user/me"]["get"]
+    assert me["responses"]["200"]["content"]["application/json"]["schema"] == token["user"]
+    assert set(schema["components"]["schemas"]["CurrentUser"]["properties"]) == {"id", "username", "email",
+                                                                                  "is_staff"}
+    assert set(me["responses"]["200"]["headers"]) == {"X-Cache", "X-Cache-Key", "ETag", "Age"}
+
+
+@pytest.mark.django_db
+def test_the_served_schema_names_its_server_from_settings(client):
+    servers = client.get("/api/schema/?format=json").json()["servers"]
+    assert servers == settings.SPECTACULAR_SETTINGS["SERVERS"]
+    assert servers[0]["url"] == settings.LOGDASH_PUBLIC_URL
+
+
+def _settings_from_environment(**environment: str) -> tuple[int, str]:
+    keep = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
+    code = "import json, logdash.settings as s; print(json.dumps(s.SPECTACULAR_SETTINGS['SERVERS'][0]['url']))"
+    result = subprocess.run([sys.executable, "-c", code], env={**keep, **environment},
+                            cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=60)
+    return result.returncode, json.loads(result.stdout) if result.returncode == 0 else result.stderr
+
+
+@pytest.mark.parametrize(("environment", "url"), [
+    ({"DEBUG": "1"}, "http://127.0.0.1:8000"),
+    ({"DEBUG": "1", "PORT": "8080"}, "http://127.0.0.1:8080"),
+    ({"DEBUG": "0", "SECRET_KEY": "x" * 50}, "/"),
+    ({"DEBUG": "0", "SECRET_KEY": "x" * 50, "LOGDASH_PUBLIC_URL": "https://logs.example.com/"},
+     "https://logs.example.com"),
+    ({"DEBUG": "1", "LOGDASH_PUBLIC_URL": "http://10.0.0.5:8000/logdash"}, "http://10.0.0.5:8000/logdash"),
+])
+def test_the_server_url_comes_from_the_environment(environment, url):
+    assert _settings_from_environment(**environment) == (0, url)
+
+
+@pytest.mark.parametrize("bad", ["logs.example.com", "ftp://logs.example.com", "https://", "https://x.com/?a=1"])
+def test_a_public_url_that_is_not_one_stops_the_start(bad):
+    returncode, error = _settings_from_environment(DEBUG="1", LOGDASH_PUBLIC_URL=bad)
+    assert returncode != 0 and "LOGDASH_PUBLIC_URL" in error

@@ -63,7 +63,7 @@ def test_no_template_has_inline_handlers_or_styles():
 
 def test_per_user_answers_are_private_and_vary_on_credentials(search_engine, reader):
     alice = token_client(reader)
-    for path in (f"/api/user/{reader.pk}", "/api/user/dashboard"):
+    for path in (f"/api/user/{reader.pk}", "/api/user/dashboard", "/api/user/me"):
         first, second = alice.get(path), alice.get(path)
         assert (first["X-Cache"], second["X-Cache"]) == ("MISS", "HIT"), path  # still cached, per user
         for response in (first, second):

@@ -18,7 +18,7 @@ def victim(django_user_model, settings):
 
 def stolen_token(user) -> APIClient:
     """What the attacker kept: a token obtained through the API before the change."""
-    response = APIClient().post("/api/auth/token", {"username": user.username, "password": "old-pw"})
+    response = APIClient().post("/api/auth/token", {"username": user.username, "password": "old-pw"}, format="json")
     assert response.status_code == 200
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
@@ -32,7 +32,8 @@ def test_a_password_change_revokes_every_token(victim, django_user_model):
     victim.save()
     assert not Token.objects.filter(user=victim).exists()
     assert attacker.get("/api/user/dashboard").status_code == 401
-    assert APIClient().post("/api/auth/token", {"username": "alice", "password": "new-pw"}).status_code == 200
+    assert APIClient().post("/api/auth/token", {"username": "alice", "password": "new-pw"},
+                            format="json").status_code == 200
 
 
 def test_a_password_change_in_the_admin_revokes_the_tokens(victim, client, django_user_model):

@@ -24,10 +24,11 @@ def statuses(post, count: int = ATTEMPTS) -> list[int]:
 
 def test_60_wrong_passwords_on_the_token_view_get_429(users):
     api = APIClient()
-    seen = statuses(lambda password: api.post("/api/auth/token", {"username": "alice", "password": password}))
+    seen = statuses(lambda password: api.post("/api/auth/token", {"username": "alice", "password": password},
+                                                  format="json"))
     assert seen[:4] == [400] * 4  # the fifth failure locks the account out for this address
     assert set(seen[4:]) == {429}, seen
-    locked = api.post("/api/auth/token", {"username": "alice", "password": "pw"})
+    locked = api.post("/api/auth/token", {"username": "alice", "password": "pw"}, format="json")
     assert locked.status_code == 429
     assert locked.json()["error"] in {"locked_out", "throttled"}
     assert int(locked["Retry-After"]) > 0
@@ -37,13 +38,14 @@ def test_60_wrong_passwords_on_the_token_view_get_429(users):
 def test_the_token_view_is_throttled_even_for_right_passwords(users):
     """A password sprayer that never fails on one username: the per-address rate still stops it."""
     api = APIClient()
-    seen = [api.post("/api/auth/token", {"username": "alice", "password": "pw"}).status_code for _ in range(15)]
+    seen = [api.post("/api/auth/token", {"username": "alice", "password": "pw"}, format="json").status_code
+            for _ in range(15)]
     assert seen[:10] == [200] * 10
     assert set(seen[10:]) == {429}
-    body = api.post("/api/auth/token", {"username": "bob", "password": "pw"}).json()
+    body = api.post("/api/auth/token", {"username": "bob", "password": "pw"}, format="json").json()
     assert body["error"] == "throttled" and "second" in body["detail"]
-    assert APIClient(REMOTE_ADDR="10.0.0.9").post("/api/auth/token", {"username": "bob", "password": "pw"}
-                                                  ).status_code == 200
+    assert APIClient(REMOTE_ADDR="10.0.0.9").post("/api/auth/token", {"username": "bob", "password": "pw"},
+                                                  format="json").status_code == 200
 
 
 def test_60_wrong_passwords_on_the_login_page_get_429(users):
@@ -86,7 +88,7 @@ def test_a_success_before_the_limit_resets_the_count(users):
 def test_a_forged_x_forwarded_for_changes_nothing(users):
     """With no trusted proxy (the default) the address is REMOTE_ADDR: a new forged header per try is no escape."""
     api = APIClient()
-    seen = [api.post("/api/auth/token", {"username": "alice", "password": f"guess-{n}"},
+    seen = [api.post("/api/auth/token", {"username": "alice", "password": f"guess-{n}"}, format="json",
                      HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code for n in range(20)]
     assert set(seen[4:]) == {429}, seen
     browser = Client()

@@ -64,6 +64,7 @@ MATRIX = [
     ("get", "/api/user/{staff}", None, staff_only(200)),
     ("get", "/api/user/987654", None, staff_only(404)),
     ("get", "/api/user/dashboard", None, signed_in(200)),
+    ("get", "/api/user/me", None, signed_in(200)),
     ("get", "/api/products", None, signed_in(200)),
     ("post", "/api/products", PRODUCT, staff_only(201)),
     ("get", "/api/products/{product}", None, signed_in(200)),
@@ -131,10 +132,13 @@ def alices_logs(users, search_engine):
 def test_one_users_cached_answers_never_reach_another(users, alices_logs):
     alice, bob = token_client(users["user"]), token_client(users["other user"])
     alice_id = users["user"].pk
-    primed = {path: alice.get(path) for path in ("/api/user/dashboard", f"/api/user/{alice_id}")}
+    primed = {path: alice.get(path) for path in ("/api/user/dashboard", f"/api/user/{alice_id}", "/api/user/me")}
     for path, first in primed.items():
         again = alice.get(path)
         assert (again["X-Cache"], again.content) == ("HIT", first.content), path
+
+    bobs_me = bob.get("/api/user/me")
+    assert (bobs_me["X-Cache"], bobs_me.json()["username"]) == ("MISS", "bob")
 
     bobs = bob.get("/api/user/dashboard")
     assert (bobs.status_code, bobs["X-Cache"]) == (200, "MISS")
