@@ -22,6 +22,7 @@ from django_redis.client import DefaultClient
 
 from cacheops.codec import MAGIC
 from cacheops.conf import cacheops_settings
+from cacheops.keys import physical_key_function
 
 logger = logging.getLogger("cacheops")
 
@@ -117,7 +118,7 @@ class ResponseRedis:
 
     def key(self, logical: str) -> str:
         """The physical key of a logical one (the cache's KEY_PREFIX and version added)."""
-        return self.cache.make_key(logical)
+        return physical_key_function(self.cache)(logical)
 
 
 def response_redis() -> ResponseRedis:

@@ -1,6 +1,10 @@
 """
-Invalidate cached responses: by type (O(1), through the type's generation), by glob pattern on
-logical keys, or all of them.
+Invalidate cached responses: by type or by scope (O(1), through generations), by glob pattern on
+logical keys (SCAN: for operators), or all of them.
+
+An app invalidates what a change affects with `invalidate(types=..., scopes=...)`: one pipelined
+round trip of INCRs, whatever the number of entries. A scope (`user:42`, `product:7`) is any
+set of entries a view declares it depends on (`cache_response(..., scopes=...)`).
 
 Patterns match logical keys (what `X-Cache-Key` shows); the cache's make_pattern adds Django's
 KEY_PREFIX and version underneath, escaped. Deletion walks with SCAN (COUNT = SCAN_COUNT, 1000)
@@ -17,12 +21,13 @@ CacheUnavailable instead. (They are not requests, so they do not enter the reque
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from cacheops import store
 from cacheops.backends import response_redis
 from cacheops.conf import CacheType, cacheops_settings
 from cacheops.exceptions import CacheUnavailable
-from cacheops.keys import make_namespace_pattern, make_type_pattern, validate_pattern
+from cacheops.keys import make_namespace_pattern, make_type_pattern, validate_pattern, validate_scope
 from cacheops.resilience import call_redis
 
 logger = logging.getLogger("cacheops")
@@ -45,6 +50,25 @@ def invalidate_cache_type(cache_type: CacheType | str, *, purge: bool = False, r
         return 0
     logger.debug("[CACHE] %s entries invalidated: generation %d", cache_type.value, generation)
     return _delete_matching(make_type_pattern(cache_type), raise_errors) if purge else 0
+
+
+def invalidate(*, types: Iterable[CacheType | str] = (), scopes: Iterable[str] = (),
+               raise_errors: bool = False) -> bool:
+    """Make every entry of `types`, and every entry that depends on one of `scopes`, stale at once.
+
+    O(1) per type and scope (one INCR each, all in one round trip); never SCAN. Return whether
+    Redis took it (False after a logged Redis failure, unless `raise_errors`).
+    """
+    type_names = tuple(CacheType.parse(cache_type).value for cache_type in types)
+    scope_names = tuple(validate_scope(scope) for scope in scopes)
+    try:
+        store.bump_generations(type_names, scope_names)
+    except CacheUnavailable:
+        if raise_errors:
+            raise
+        return False
+    logger.debug("[CACHE] invalidated types %s and scopes %s", type_names, scope_names)
+    return True
 
 
 def invalidate_pattern(pattern: str, *, raise_errors: bool = False) -> int:

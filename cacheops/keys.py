@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qsl, unquote_plus, urlencode
 
 from cacheops.conf import CacheType, cacheops_settings
@@ -20,13 +22,61 @@ _FORBIDDEN_PATTERN_CHARS = re.compile(r"[\[\]\\\s\x00-\x1f\x7f]")
 _WILDCARDS = re.compile(r"[*?]")
 
 
+_SCOPE = re.compile(r"[a-z][a-z0-9_-]*:[A-Za-z0-9_.:-]{1,200}")
+
+
 def generation_key(type_name: str) -> str:
     """The logical key of a type's generation counter: outside `cache:`, so no pattern reaches it."""
     return f"cacheops:generation:{type_name}"
 
 
+def scope_generation_key(scope: str) -> str:
+    """The logical key of a scope's generation counter (`user:42` -> `cacheops:scope:user:42`)."""
+    return f"cacheops:scope:{scope}"
+
+
+def fill_lock_key(key: str) -> str:
+    """The logical key of the lock that lets one request fill the entry under `key`."""
+    return f"cacheops:lock:{key}"
+
+
+def make_aux_key(name: str) -> str:
+    """The logical key of an app's own value kept beside the responses (`cacheops:aux:{name}`).
+
+    Outside `cache:`, so no invalidation pattern reaches it; `name` says whose it is
+    (`dashboard:popular-searches`).
+    """
+    return f"cacheops:aux:{name}"
+
+
+def validate_scope(scope: object) -> str:
+    """Return `scope` if it names a generation scope: `{kind}:{value}`, such as `user:42` or `product:7`.
+
+    The kind is lower-case letters, digits, `_` or `-`; the value letters, digits and `_.:-`
+    (so a later kind may nest: `day:2026-11-30`). No wildcards: a scope is invalidated by name.
+    """
+    if not isinstance(scope, str) or not _SCOPE.fullmatch(scope):
+        raise InvalidCacheKey(
+            f"scope {scope!r} is not a generation scope: write '{{kind}}:{{value}}' such as 'user:42', with a "
+            "lower-case kind and a value of letters, digits, '_', '.', ':' or '-' (at most 200 characters)."
+        )
+    return scope
+
+
 # Memoised: the same few thousand query strings and key parts recur on every hit, and parsing
 # and hashing them is most of the Python time a hit spends.
+def physical_key_function(cache: Any) -> Callable[[str], str]:
+    """Return the function that turns a logical key into the name in Redis for `cache`.
+
+    It is the cache's own key function with its KEY_PREFIX and version (what `cache.make_key`
+    does, resolved once): every name cacheops writes, entries, generation counters, locks and
+    the stats hash, goes through it, so the format of a physical key lives here and in Django's
+    KEY_FUNCTION setting only.
+    """
+    key_function, key_prefix, version = cache.key_func, cache.key_prefix, cache.version
+    return lambda logical: key_function(logical, key_prefix, version)
+
+
 @functools.lru_cache(maxsize=4096)
 def make_canonical_query(query_string: str) -> str:
     """Return the query string with parameters sorted by name (values of one name keep their order).
@@ -80,9 +130,17 @@ def make_digest(*parts: str) -> str:
     return hashlib.md5("\n".join(parts).encode(), usedforsecurity=False).hexdigest()
 
 
-def make_cache_key(cache_type: CacheType, digest: str) -> str:
-    """Return the default logical key of a response: `cache:{type}:{digest}`."""
-    return f"{cacheops_settings.KEY_PREFIX}:{cache_type.value}:{digest}"
+def make_cache_key(cache_type: CacheType | str, *parts: object) -> str:
+    """Return the logical key of a response of `cache_type`: `{KEY_PREFIX}:{type}:{part}:{part}...`.
+
+    The default key is `make_cache_key(type, digest)`; a `key_func` builds its own from the same
+    function, e.g. `make_cache_key(CacheType.USER, "profile", user_id, digest)`, so that
+    KEY_PREFIX and the type always lead and `invalidate_pattern` and the type's generation reach it.
+    """
+    type_name = cache_type.value if isinstance(cache_type, CacheType) else CacheType.parse(cache_type).value
+    if not parts:
+        raise InvalidCacheKey(f"make_cache_key({type_name!r}) needs at least one part after the type.")
+    return ":".join((cacheops_settings.KEY_PREFIX, type_name, *map(str, parts)))
 
 
 def make_type_pattern(cache_type: CacheType) -> str:

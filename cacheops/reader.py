@@ -21,11 +21,11 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from cacheops.backends import ResponseRedis, response_redis
-from cacheops.keys import generation_key
+from cacheops.keys import generation_key, physical_key_function, scope_generation_key
 
 
 class EntryReader:
-    """One thread's reads of (generation, entry) pairs from the response cache."""
+    """One thread's reads of generation counters and an entry from the response cache."""
 
     def __init__(self, target: ResponseRedis, epoch: int) -> None:
         self.epoch = epoch
@@ -38,7 +38,7 @@ class EntryReader:
         self.direct = (
             isinstance(self.pool, redis.ConnectionPool) and getattr(self.client, "connection", None) is None
         )
-        self.key_function, self.key_prefix, self.version = cache.key_func, cache.key_prefix, cache.version
+        self.physical_key = physical_key_function(cache)
         self.generation_keys: dict[str, str] = {}
         self.packed_prefixes: dict[str, bytes] = {}
 
@@ -49,20 +49,32 @@ class EntryReader:
             with contextlib.suppress(Exception):
                 self.pool.release(connection)
 
-    def physical_key(self, key: str) -> str:
-        return self.key_function(key, self.key_prefix, self.version)
-
     def generation_key(self, type_name: str) -> str:
         physical = self.generation_keys.get(type_name)
         if physical is None:
             physical = self.generation_keys[type_name] = self.physical_key(generation_key(type_name))
         return physical
 
-    def read(self, type_name: str, key: str) -> list[bytes | None]:
-        """MGET the type's generation counter and the entry under `key`: raw values, undecoded."""
+    def read(self, type_name: str, key: str, scopes: tuple[str, ...] = ()) -> list[bytes | None]:
+        """MGET the type's generation counter, the counters of `scopes`, then the entry under `key`.
+
+        One round trip whatever the number of scopes: raw values, undecoded, in that order.
+        """
         if not self.direct:
-            return self.client.execute_command("MGET", self.generation_key(type_name), self.physical_key(key))
-        command = self._pack(type_name, key)
+            return self.client.execute_command("MGET", *self._names(type_name, key, scopes))
+        if scopes:
+            names = [name.encode() for name in self._names(type_name, key, scopes)]
+            command = [b"*%d\r\n$4\r\nMGET\r\n" % (len(names) + 1)
+                       + b"".join(b"$%d\r\n%b\r\n" % (len(name), name) for name in names)]
+        else:
+            command = self._pack(type_name, key)
+        return self._send(command)
+
+    def _names(self, type_name: str, key: str, scopes: tuple[str, ...]) -> list[str]:
+        scope_keys = [self.physical_key(scope_generation_key(scope)) for scope in scopes]
+        return [self.generation_key(type_name), *scope_keys, self.physical_key(key)]
+
+    def _send(self, command: list[bytes]) -> list[bytes | None]:
         if self.connection is not None:
             try:
                 return self._round_trip(command)

@@ -1,11 +1,13 @@
 """
-Reading and writing entries, and the per-type generations that invalidate a type in O(1).
+Reading and writing entries, and the generations that invalidate a type or a scope in O(1).
 
-A hit is ONE round trip: MGET of the type's generation counter and the entry. An entry stores
-the generation it was computed under; `invalidate_cache_type` only INCRs the counter, so every
-older entry of the type stops matching at once, whatever their number, and is overwritten by
-the next fill or expires with its TTL. Generation counters live outside the `cache:` namespace
-(`cacheops:generation:{type}`) and are never deleted, so a generation never goes back.
+A hit is ONE round trip: MGET of the type's generation counter, the counters of the scopes the
+entry depends on (`user:42`, `product:7`: see `cacheops.keys.validate_scope`), and the entry.
+An entry stores the sum of those counters when it was computed; invalidating a type or a scope
+only INCRs its counter, so every older entry that depends on it stops matching at once,
+whatever their number, and is overwritten by the next fill or expires with its TTL. Counters
+only go up and are never deleted (they live outside the `cache:` namespace, see `cacheops.keys`),
+so the sum over an entry's counters changes exactly when one of them does.
 
 Entries are written and read as our own bytes (`cacheops.codec`: `encode_entry` + `frame`, `load_entry`)
 through the raw redis-py client, under the key the cache's key function makes (KEY_PREFIX,
@@ -27,18 +29,23 @@ from cacheops.compressors import MarkedCompressor, ZlibCompressor
 from cacheops.conf import cacheops_settings
 from cacheops.entries import Entry
 from cacheops.exceptions import CacheUnavailable
-from cacheops.keys import generation_key
+from cacheops.keys import fill_lock_key, generation_key, scope_generation_key
 from cacheops.reader import get_entry_reader
 from cacheops.resilience import call_redis
 
 logger = logging.getLogger("cacheops")
 
 
-def read_entry(type_name: str, key: str) -> tuple[int, Entry | None]:
-    """Return the type's current generation and the entry under `key` (None: absent or unreadable)."""
+def read_entry(type_name: str, key: str, scopes: tuple[str, ...] = ()) -> tuple[int, Entry | None]:
+    """Return the current generation of the entry under `key` and the entry (None: absent or unreadable).
+
+    The generation is the sum of the type's counter and the counters of `scopes`.
+    """
     reader = get_entry_reader()
-    raw_generation, raw_entry = call_redis(lambda: reader.read(type_name, key), "read a cached response")
-    generation = _parse_generation(raw_generation, type_name)
+    *raw_generations, raw_entry = call_redis(lambda: reader.read(type_name, key, scopes), "read a cached response")
+    generation = _parse_generation(raw_generations[0], generation_key(type_name))
+    for scope, raw in zip(scopes, raw_generations[1:], strict=True):
+        generation += _parse_generation(raw, scope_generation_key(scope))
     if raw_entry is None:
         return generation, None
     try:
@@ -49,17 +56,17 @@ def read_entry(type_name: str, key: str) -> tuple[int, Entry | None]:
         return generation, None
 
 
-def _parse_generation(raw: bytes | None, type_name: str) -> int:
+def _parse_generation(raw: bytes | None, counter: str) -> int:
     if raw is None:
         return 0
     try:
         return int(raw)
     except ValueError:
-        # Someone else wrote under our counter: no entry of the type can be trusted as current, so
-        # the type is served uncached (and counted as an error) until an operator deletes the key.
-        logger.error("[CACHE ERROR] the generation counter %s holds %r, not an integer: %s responses are "
-                     "served uncached until it is deleted", generation_key(type_name), raw[:40], type_name)
-        raise CacheUnavailable(f"read a cached response: corrupted generation counter of {type_name}") from None
+        # Someone else wrote under our counter: no entry that depends on it can be trusted as current,
+        # so they are served uncached (and counted as errors) until an operator deletes the key.
+        logger.error("[CACHE ERROR] the generation counter %s holds %r, not an integer: the responses that "
+                     "depend on it are served uncached until it is deleted", counter, raw[:40])
+        raise CacheUnavailable(f"read a cached response: corrupted generation counter {counter}") from None
 
 
 def write_entry(key: str, entry: Entry, timeout: int) -> None:
@@ -84,9 +91,27 @@ def _entry_compressor(cache: object) -> MarkedCompressor:
 
 def bump_generation(type_name: str) -> int:
     """Make every entry of the type stale at once; return the new generation."""
+    return bump_generations((type_name,), what="invalidate a cache type")[0]
+
+
+def bump_generations(type_names: tuple[str, ...] = (), scopes: tuple[str, ...] = (), *,
+                     what: str = "invalidate cached responses") -> list[int]:
+    """Make every entry of the types, and every entry that depends on the scopes, stale at once.
+
+    One pipelined round trip of INCRs, whatever the number of entries; return the new counters.
+    """
     redis = response_redis()
-    physical = redis.key(generation_key(type_name))
-    return int(call_redis(lambda: redis.client.incr(physical), "invalidate a cache type"))
+    names = [generation_key(name) for name in type_names] + [scope_generation_key(scope) for scope in scopes]
+    if not names:
+        return []
+
+    def incr_all() -> list[int]:
+        with redis.client.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.incr(redis.key(name))
+            return [int(value) for value in pipe.execute()]
+
+    return call_redis(incr_all, what)
 
 
 def fill_lock(key: str, timeout: float) -> Lock:
@@ -97,7 +122,7 @@ def fill_lock(key: str, timeout: float) -> Lock:
     refresh thread. Each fill makes its own Lock object, so no two threads share a token by accident.
     """
     redis = response_redis()
-    return Lock(redis.client, redis.key(f"cacheops:lock:{key}"), timeout=timeout, blocking=False,
+    return Lock(redis.client, redis.key(fill_lock_key(key)), timeout=timeout, blocking=False,
                 thread_local=False)
 
 

@@ -34,6 +34,7 @@ from dashboard.conf import dashboard_settings
 from dashboard.ingest import InvalidLogFile, ParsedLine, open_log_text, parse_lines
 from dashboard.ingest.options import ParseOptions
 from dashboard.ingest.report import ParseReport
+from dashboard.invalidation import invalidate_after_upload
 from dashboard.models import Upload
 from dashboard.patterns.store import PatternAssigner
 from dashboard.queries import upload_lines_query
@@ -211,20 +212,6 @@ def _roll_back(upload: Upload, tally: _Tally, exc: Exception, *, interrupted: bo
     upload.error = str(exc)[:2000]
     upload.completed_at = clock.now()
     upload.save()
-
-
-def invalidate_after_upload(owner_id: int | None) -> None:
-    """New lines change the dashboard, the trends and the uploader's own entries."""
-    from cacheops.conf import CacheType
-    from cacheops.invalidation import invalidate_cache_type, invalidate_pattern
-
-    invalidate_cache_type(CacheType.DASHBOARD)
-    invalidate_cache_type(CacheType.ANALYTICS)
-    invalidate_cache_type(CacheType.SEARCH)
-    if owner_id is not None:
-        invalidate_pattern(f"cache:user:profile:{owner_id}")
-        invalidate_pattern(f"cache:user:profile:{owner_id}:*")
-        invalidate_pattern(f"cache:user:{owner_id}:*")
 
 
 def mark_interrupted_uploads(*, older_than: timedelta | None = None, attempts: int | None = None) -> int:

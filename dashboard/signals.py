@@ -9,15 +9,9 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from cacheops.conf import CacheType
-from cacheops.invalidation import invalidate_cache_type, invalidate_pattern
 from dashboard.client import SearchUnavailable
+from dashboard.invalidation import invalidate_after_upload, invalidate_products, invalidate_user
 from dashboard.models import Product, Upload
-
-
-def invalidate_products() -> None:
-    invalidate_cache_type(CacheType.PRODUCT)
-    invalidate_cache_type(CacheType.ANALYTICS)
 
 
 @receiver(post_save, sender=Product, dispatch_uid="dashboard.product_saved")
@@ -25,13 +19,6 @@ def invalidate_products() -> None:
 def product_changed(**kwargs: Any) -> None:
     """A product's name or slug shows in product lists and in the per-product volumes."""
     transaction.on_commit(invalidate_products)
-
-
-def invalidate_user_answers(user_id: int) -> None:
-    """The answers that show a user's own fields: `/api/user/me` and `/api/user/<id>`."""
-    invalidate_pattern(f"cache:user:{user_id}:me:*")
-    invalidate_pattern(f"cache:user:profile:{user_id}")
-    invalidate_pattern(f"cache:user:profile:{user_id}:*")
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="dashboard.user_saved")
@@ -44,7 +31,7 @@ def user_changed(instance: Any, created: bool = False, raw: bool = False, update
     if created or raw or (update_fields is not None and set(update_fields) <= {"last_login"}):
         return
     user_id = instance.pk
-    transaction.on_commit(lambda: invalidate_user_answers(user_id))
+    transaction.on_commit(lambda: invalidate_user(user_id))
 
 
 @receiver(post_delete, sender=Upload, dispatch_uid="dashboard.upload_deleted")
@@ -54,7 +41,7 @@ def upload_deleted(instance: Upload, **kwargs: Any) -> None:
     The lines go at once, inside the delete's transaction: if the engine cannot delete them, the error
     rolls the delete back, so no upload disappears while its lines stay searchable.
     """
-    from dashboard.indexing import invalidate_after_upload, remove_upload_lines
+    from dashboard.indexing import remove_upload_lines
 
     if not remove_upload_lines(instance.pk):
         raise SearchUnavailable(f"The lines of upload {instance.pk} could not be deleted from the search engine; "

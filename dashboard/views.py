@@ -29,6 +29,7 @@ from dashboard import reports
 from dashboard.conf import dashboard_settings
 from dashboard.indexing import TooManyUploads, ingest_file, start_upload, sweep_stale_uploads
 from dashboard.ingest import InvalidLogFile
+from dashboard.invalidation import current_user_key, own_scopes, profile_key, profile_scopes, user_dashboard_key
 from dashboard.models import LogFormat, Product, Upload
 from dashboard.openapi import (
     PAYLOAD_TOO_LARGE,
@@ -106,16 +107,12 @@ class SearchView(APIView):
         return Response(reports.search_logs(criteria))
 
 
-def _trends_key(request: Request, digest: str) -> str:
-    return f"cache:analytics:trends:{digest}"
-
-
 class TrendsView(APIView):
     """Error rate per day, top error patterns and volume per source and product."""
 
     @extend_schema(operation_id="getTrends", parameters=[TrendsParamsSerializer],
                    responses={200: TrendsSerializer, 503: SEARCH_UNAVAILABLE})
-    @cache_response(CacheType.ANALYTICS, key_func=_trends_key, shared=True, query_params=TrendsParamsSerializer)
+    @cache_response(CacheType.ANALYTICS, shared=True, query_params=TrendsParamsSerializer)
     def get(self, request: Request) -> Response:
         params = TrendsParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -212,21 +209,13 @@ class UploadListView(generics.ListAPIView):
     pagination_class = UploadPages
 
 
-def _profile_key(request: Request, digest: str) -> str:
-    """`cache:user:profile:{id}` for the plain JSON answer; other renderings and queries get a suffix."""
-    key = f"cache:user:profile:{request.parser_context['kwargs']['user_id']}"
-    if request.accepted_renderer.format == "json" and not request.META.get("QUERY_STRING"):
-        return key
-    return f"{key}:{digest}"
-
-
 class UserProfileView(PrivateAnswerMixin, APIView):
     """A user's profile and upload statistics: that user or staff."""
 
     permission_classes = [IsSelfOrStaff]
 
     @extend_schema(operation_id="getUserProfile", responses=UserProfileSerializer)
-    @cache_response(CacheType.USER, key_func=_profile_key, query_params=())
+    @cache_response(CacheType.USER, key_func=profile_key, scopes=profile_scopes, query_params=())
     def get(self, request: Request, user_id: int) -> Response:
         user = get_object_or_404(get_user_model(), pk=user_id)
         stats = user.uploads.aggregate(
@@ -246,28 +235,20 @@ class UserProfileView(PrivateAnswerMixin, APIView):
         })
 
 
-def _current_user_key(request: Request, digest: str) -> str:
-    return f"cache:user:{request.user.pk}:me:{digest}"
-
-
 class CurrentUserView(PrivateAnswerMixin, APIView):
     """Who the credentials belong to: id, username, email and whether staff controls apply."""
 
     @extend_schema(operation_id="getCurrentUser", responses=CurrentUserSerializer)
-    @cache_response(CacheType.USER, key_func=_current_user_key, query_params=())
+    @cache_response(CacheType.USER, key_func=current_user_key, scopes=own_scopes, query_params=())
     def get(self, request: Request) -> Response:
         return Response(CurrentUserSerializer(request.user).data)
-
-
-def _user_dashboard_key(request: Request, digest: str) -> str:
-    return f"cache:user:{request.user.pk}:dashboard:{digest}"
 
 
 class UserDashboardView(PrivateAnswerMixin, APIView):
     """The KPIs over the caller's own uploads only."""
 
     @extend_schema(operation_id="getUserDashboard", responses={200: DashboardSerializer, 503: SEARCH_UNAVAILABLE})
-    @cache_response(CacheType.USER, key_func=_user_dashboard_key, query_params=())
+    @cache_response(CacheType.USER, key_func=user_dashboard_key, scopes=own_scopes, query_params=())
     def get(self, request: Request) -> Response:
         return Response(reports.get_dashboard(owner_id=request.user.pk))
 

@@ -1,0 +1,62 @@
+"""
+`Ranking`: a bounded count of strings kept beside the responses, for an app's own hints.
+
+An app that wants to remember what is asked most (the dashboard's popular searches, which
+`warm_cache` fills first) keeps it in the response cache's Redis without reaching into
+cacheops: the key is `cacheops.keys.make_aux_key(name)` under the cache's KEY_PREFIX, the
+client is the one of CACHEOPS['CACHE_ALIAS'], and every call goes through `call_redis`, so it
+shares the response cache's circuit breaker (while Redis hangs, a request must not wait out a
+socket timeout here after the cache itself stopped asking Redis).
+
+Best effort: a Redis failure is logged and reads as nothing counted; it never fails a request.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from cacheops.backends import response_redis
+from cacheops.exceptions import CacheUnavailable
+from cacheops.keys import make_aux_key
+from cacheops.resilience import call_redis
+
+logger = logging.getLogger("cacheops")
+
+
+class Ranking:
+    """The `size` most counted strings under one name (a Redis sorted set, trimmed on each count)."""
+
+    def __init__(self, name: str, *, size: int) -> None:
+        if size <= 0:
+            raise ValueError(f"Ranking({name!r}, size={size!r}): the size must be a positive number of members.")
+        self.name = name
+        self.size = size
+
+    def count(self, member: str) -> bool:
+        """Count `member` once more; return False (logged) when Redis failed."""
+        redis = response_redis()
+        key = redis.key(make_aux_key(self.name))
+
+        def increment() -> None:
+            with redis.client.pipeline(transaction=False) as pipe:
+                pipe.zincrby(key, 1, member)
+                pipe.zremrangebyrank(key, 0, -self.size - 1)
+                pipe.execute()
+
+        try:
+            call_redis(increment, f"count in the {self.name} ranking")
+        except CacheUnavailable as exc:
+            logger.debug("[CACHE] not counted in %s: %s", self.name, exc)  # call_redis logged the failure
+            return False
+        return True
+
+    def top(self, limit: int) -> list[str]:
+        """The `limit` most counted members, most counted first ([] when Redis failed)."""
+        redis = response_redis()
+        key = redis.key(make_aux_key(self.name))
+        try:
+            members = call_redis(lambda: redis.client.zrevrange(key, 0, limit - 1), f"read the {self.name} ranking")
+        except CacheUnavailable as exc:
+            logger.warning("[CACHE] could not read the %s ranking: %s", self.name, exc)
+            return []
+        return [member.decode() if isinstance(member, bytes) else member for member in members]
