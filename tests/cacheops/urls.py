@@ -171,6 +171,17 @@ class SharedHTMLView(APIView):
         return Response(f"<p>call {CALLS['count']}</p>")
 
 
+def team_scopes(request) -> list[str]:
+    return [f"team:{request.query_params.get('team', 'none')}", "region:eu-1"]
+
+
+@api_view(["GET"])
+@permission_classes([AllowAny])
+@cache_response(CacheType.ANALYTICS, shared=True, query_params=("team",), scopes=team_scopes)
+def team_report(request):
+    return Response(_computed(request))
+
+
 @api_view(["GET"])
 @permission_classes([AllowAny])
 @cache_response(CacheType.SEARCH)
@@ -220,6 +231,7 @@ urlpatterns = [
     path("trends", TrendsView.as_view()),
     path("bad-key", BadKeyView.as_view()),
     path("search", search),
+    path("team-report", team_report),
     path("declared", DeclaredView.as_view()),
     path("reads-nothing", ReadsNothingView.as_view()),
     path("personal", PersonalView.as_view()),

@@ -4,6 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.dashboard.conftest import ago, json_lines
+from tests.redis_commands import recorded_commands
 
 pytestmark = pytest.mark.django_db
 
@@ -122,3 +123,36 @@ def test_the_token_reply_says_who_logged_in(user):
     assert body["user"] == {"id": user.pk, "username": "alice", "email": "alice@example.com", "is_staff": False}
     me = APIClient(HTTP_AUTHORIZATION=f"Token {body['token']}").get("/api/user/me")
     assert me.json() == body["user"]
+
+
+def test_an_upload_invalidates_by_generation_without_scanning(client_for, user, other_user, two_users_logs, ingest,
+                                                              now, monkeypatch):
+    """The uploader's answers and the shared reports go stale at once; nobody else's do; no SCAN, no DEL."""
+    own = ["/api/user/dashboard", f"/api/user/{user.pk}", "/api/user/me"]
+    shared = ["/api/dashboard", "/api/analytics/trends"]
+    others = ["/api/user/dashboard", f"/api/user/{other_user.pk}", "/api/user/me"]
+    for path in own + shared:
+        client_for(user).get(path)
+    for path in others:
+        client_for(other_user).get(path)
+    assert all(client_for(user).get(path)["X-Cache"] == "HIT" for path in own + shared)
+
+    with recorded_commands(monkeypatch) as commands:
+        ingest(json_lines([{"timestamp": ago(now, minutes=1), "level": "INFO", "message": "more"}]), owner=user)
+    assert "INCRBY" in commands  # redis-py sends INCR as INCRBY
+    assert not {"SCAN", "KEYS", "DEL", "UNLINK"} & set(commands), commands
+
+    assert [client_for(user).get(path)["X-Cache"] for path in own + shared] == ["MISS"] * 5
+    assert [client_for(other_user).get(path)["X-Cache"] for path in others] == ["HIT"] * 3
+
+
+def test_saving_a_user_makes_only_their_answers_stale(client_for, user, other_user, search_engine,
+                                                      django_capture_on_commit_callbacks):
+    for reader in (user, other_user):
+        client_for(reader).get("/api/user/me")
+    user.email = "alice@new.example"
+    with django_capture_on_commit_callbacks(execute=True):
+        user.save()
+    mine = client_for(user).get("/api/user/me")
+    assert (mine["X-Cache"], mine.json()["email"]) == ("MISS", "alice@new.example")
+    assert client_for(other_user).get("/api/user/me")["X-Cache"] == "HIT"
