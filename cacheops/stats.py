@@ -54,10 +54,6 @@ class StatsRecorder:
         # First on every tick: the history sample taken after it sees this process's counts.
         ticker.add(self.flush, order=0)
 
-    def record(self, cache_type: str, outcome: Outcome | str) -> None:
-        """Count one request outcome of a cache type."""
-        self.record_field(make_field(cache_type, outcome))
-
     def record_field(self, field: str) -> None:
         """Count one outcome by its hash field (`dashboard:hits`); the decorator precomputes fields."""
         with self._lock:
@@ -128,7 +124,6 @@ def _increment(counts: dict[str, int]) -> None:
 
 
 recorder = StatsRecorder()
-record = recorder.record
 record_field = recorder.record_field
 os.register_at_fork(after_in_child=recorder.after_fork)
 atexit.register(recorder.flush_at_exit)

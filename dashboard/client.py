@@ -4,10 +4,10 @@ The one module that talks to the search engine.
 It builds the Elasticsearch client from settings on first use, switches it to plain
 `application/json` for osmem through the transport's node class, and translates errors:
 an unreachable, overloaded or failing engine (transport errors, 429, 5xx) is
-`SearchUnavailable` (503, `search_unavailable`: try again later); an engine that refuses a
-request (any other 4xx) is `SearchRefused` (500, `search_refused`), logged with the engine's
-reason, because every query is built here and validated input never makes a bad one. Saying
-503 there would send clients retrying a request that can never succeed.
+`SearchUnavailable` (try again later); an engine that refuses a request (any other 4xx) is
+`SearchRefused`, logged with the engine's reason, because every query is built here and
+validated input never makes a bad one. Both are `dashboard.exceptions`, not HTTP answers:
+views map them (503 `search_unavailable`, 500 `search_refused`) without the engine's text.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from elastic_transport import ApiError, TransportError, Urllib3HttpNode
@@ -27,11 +26,10 @@ from elasticsearch import Elasticsearch, helpers
 from elasticsearch import exceptions as es_exceptions
 from elasticsearch_dsl import Search
 from elasticsearch_dsl.response import Response
-from rest_framework import status
-from rest_framework.exceptions import APIException
 
 from dashboard.conf import dashboard_settings
 from dashboard.documents import get_index_template_body
+from dashboard.exceptions import SearchRefused, SearchUnavailable
 from dashboard.metrics import timed_search_query
 
 logger = logging.getLogger(__name__)
@@ -39,18 +37,6 @@ logger = logging.getLogger(__name__)
 _COMPATIBLE_MIMETYPE = re.compile(r"application/vnd\.elasticsearch\+([\w-]+);\s*compatible-with=\d+")
 _client: Elasticsearch | None = None
 _client_lock = threading.Lock()
-
-
-class SearchUnavailable(APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "The search engine is unreachable; try again in a moment."
-    default_code = "search_unavailable"
-
-
-class SearchRefused(APIException):
-    status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
-    default_detail = "The search engine refused the query logdash built; this is a bug and it has been logged."
-    default_code = "search_refused"
 
 
 class PlainJsonNode(Urllib3HttpNode):
@@ -83,12 +69,12 @@ def get_client() -> Elasticsearch:
     if _client is None:
         with _client_lock:
             if _client is None:
-                if not settings.ELASTICSEARCH_URL:
-                    raise SearchUnavailable("No search engine is configured: set ELASTICSEARCH_URL.")
+                if not dashboard_settings.ELASTICSEARCH_URL:
+                    raise SearchUnavailable("no search engine is configured: set ELASTICSEARCH_URL")
                 _client = make_client(
-                    settings.ELASTICSEARCH_URL,
-                    flavor=settings.ELASTICSEARCH_FLAVOR,
-                    timeout=settings.ELASTICSEARCH_TIMEOUT,
+                    dashboard_settings.ELASTICSEARCH_URL,
+                    flavor=dashboard_settings.ELASTICSEARCH_FLAVOR,
+                    timeout=float(dashboard_settings.ELASTICSEARCH_TIMEOUT),
                 )
     return _client
 
@@ -115,23 +101,23 @@ def search_errors() -> Iterator[None]:
         yield
     except (TransportError, ConnectionError) as exc:
         logger.error("[SEARCH ERROR] search engine unreachable: %s", exc)
-        raise SearchUnavailable() from exc
+        raise SearchUnavailable(f"search engine unreachable: {exc}") from exc
     except es_exceptions.NotFoundError:
         raise
     except ApiError as exc:
         if 400 <= exc.status_code < 500 and exc.status_code not in (408, 429):
             logger.error("[SEARCH ERROR] search engine refused a request (%s, our bug): %s", exc.status_code, exc)
-            raise SearchRefused() from exc
+            raise SearchRefused(f"search engine refused a request ({exc.status_code}): {exc}") from exc
         logger.error("[SEARCH ERROR] search engine failed to answer (%s): %s", exc.status_code, exc)
-        raise SearchUnavailable("The search engine failed to answer; try again in a moment.") from exc
+        raise SearchUnavailable(f"search engine failed to answer ({exc.status_code}): {exc}") from exc
 
 
 def ping() -> tuple[bool, str]:
     """Tell whether the search engine answers, with a short reason when it does not."""
+    if not dashboard_settings.ELASTICSEARCH_URL:
+        return False, "not configured: set ELASTICSEARCH_URL"
     try:
         get_client().options(request_timeout=2).info()
-    except SearchUnavailable as exc:
-        return False, str(exc.detail)
     except (TransportError, ApiError, ConnectionError) as exc:
         return False, f"unreachable: {type(exc).__name__}"
     return True, "ok"
@@ -185,9 +171,8 @@ def bulk_index(documents: Iterable[dict[str, Any]], *, chunk_size: int) -> int:
                 # Every field of a document is typed by us: a refused document is our bug, not an outage.
                 logger.error("[SEARCH ERROR] search engine refused %d log lines (our bug); first: %s",
                              len(exc.errors), first)
-                raise SearchRefused(f"The search engine refused {len(exc.errors)} log lines; this is a bug "
-                                    "and it has been logged.") from exc
-            raise SearchUnavailable(f"The search engine refused {len(exc.errors)} log lines; first: {first}") from exc
+                raise SearchRefused(f"search engine refused {len(exc.errors)} log lines; first: {first}") from exc
+            raise SearchUnavailable(f"search engine did not index {len(exc.errors)} log lines; first: {first}") from exc
     return indexed
 
 

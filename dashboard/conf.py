@@ -2,6 +2,11 @@
 The dashboard app's settings, read from the `LOGDASH` dict over these defaults.
 
     LOGDASH = {"UPLOAD_MAX_BYTES": 50 * 1024 * 1024}
+
+The search engine's connection is three top-level Django settings, `ELASTICSEARCH_URL`,
+`ELASTICSEARCH_FLAVOR` and `ELASTICSEARCH_TIMEOUT` (logdash/settings.py reads them from the
+environment), read here like the others: `dashboard_settings.ELASTICSEARCH_URL`. Every value is
+read on each access, never frozen at import, so `override_settings` needs nothing reloaded.
 """
 
 from __future__ import annotations
@@ -9,10 +14,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 
 DEFAULTS: dict[str, Any] = {
+    # The search engine: its URL ("" means none is configured: every search answers 503), whether it
+    # is Elasticsearch or the OpenSearch-compatible osmem ("elasticsearch" | "osmem"), and the seconds
+    # one request may take.
+    "ELASTICSEARCH_URL": "",
+    "ELASTICSEARCH_FLAVOR": "elasticsearch",
+    "ELASTICSEARCH_TIMEOUT": 10.0,
     # Name of the alias every query reads and every upload writes; the concrete index behind it
     # is `{INDEX_ALIAS}-v{INDEX_VERSION}` so an index can be rebuilt and swapped without downtime.
     "INDEX_ALIAS": "logdash-logs",
@@ -53,12 +62,18 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+# Settings that are top-level Django settings of their own (they configure a service, not the app).
+_TOP_LEVEL = frozenset({"ELASTICSEARCH_URL", "ELASTICSEARCH_FLAVOR", "ELASTICSEARCH_TIMEOUT"})
+
+
 class DashboardSettings:
     """Attribute access to the dashboard settings: the project's `LOGDASH` dict over DEFAULTS."""
 
     def __getattr__(self, name: str) -> Any:
         if name not in DEFAULTS:
             raise AttributeError(f"Invalid dashboard setting: {name!r}; known settings are {sorted(DEFAULTS)}.")
+        if name in _TOP_LEVEL:
+            return getattr(settings, name, DEFAULTS[name])
         user_settings = getattr(settings, "LOGDASH", {}) or {}
         # A few settings are also top-level Django settings (`LOGDASH_<NAME>`), each read from the environment.
         value = user_settings.get(name, getattr(settings, f"LOGDASH_{name}", DEFAULTS[name]))
@@ -73,7 +88,3 @@ class DashboardSettings:
 
 dashboard_settings = DashboardSettings()
 
-
-@receiver(setting_changed)
-def _ignore(**kwargs: Any) -> None:
-    """Settings are read on every access, so `override_settings` needs nothing reloaded."""

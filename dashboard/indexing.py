@@ -25,7 +25,6 @@ from datetime import UTC, datetime, timedelta
 from time import monotonic, perf_counter, sleep
 from typing import BinaryIO
 
-from django.conf import settings
 from django.db import transaction
 from elasticsearch import NotFoundError
 
@@ -198,7 +197,7 @@ def _roll_back(upload: Upload, tally: _Tally, exc: Exception, *, interrupted: bo
         removed = remove_upload_lines(upload.pk)
     else:
         unanswered = isinstance(exc, client.SearchUnavailable)  # a request may be applied after we gave up
-        settle = float(settings.ELASTICSEARCH_TIMEOUT) if unanswered else 0.0
+        settle = float(dashboard_settings.ELASTICSEARCH_TIMEOUT) if unanswered else 0.0
         removed = tally.read == 0 or remove_upload_lines(upload.pk, settle=settle)
     if not removed:
         logger.error("Upload %s failed and some of its lines are still indexed; `recover_uploads` retries", upload.pk)

@@ -8,6 +8,7 @@ import json
 import re
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from django.utils import timezone
 from rest_framework import serializers
@@ -54,6 +55,16 @@ class UploadSerializer(serializers.ModelSerializer):
         fields = ["id", "filename", "size_bytes", "detected_format", "status", "lines_read", "lines_indexed",
                   "lines_unparsed", "lines_future", "error", "owner", "product", "created_at", "completed_at",
                   *REPORT_FIELDS]
+        read_only_fields = fields
+
+
+class UploadResultSerializer(UploadSerializer):
+    """The answer to an upload: the Upload, with its id also as `upload_id`, the name the answer has always used."""
+
+    upload_id = serializers.IntegerField(source="pk", read_only=True)
+
+    class Meta(UploadSerializer.Meta):
+        fields = ["upload_id", *UploadSerializer.Meta.fields]
         read_only_fields = fields
 
 
@@ -180,14 +191,24 @@ class LogFilterSerializer(serializers.Serializer):
 _PATTERN_ID = re.compile(r"[0-9a-f]{1,16}")
 
 
+class SettingBoundedIntegerField(serializers.IntegerField):
+    """An integer whose largest value is a dashboard setting, read for each serializer, never frozen at import.
+
+    DRF copies a serializer's declared fields for every instance by calling the constructor again,
+    so the bound is the setting's value when the request is validated (and when the schema is built).
+    """
+
+    def __init__(self, *, max_setting: str, **kwargs: Any) -> None:
+        super().__init__(max_value=getattr(dashboard_settings, max_setting), **kwargs)
+
+
 class SearchParamsSerializer(LogFilterSerializer):
     # A CharField checked in validate_pattern_id, not a RegexField: a pattern on a field that may be blank
     # becomes `oneOf: [string with pattern, empty string]` in the schema, `(string | string)` in TypeScript.
     pattern_id = serializers.CharField(required=False, allow_blank=True, default="", max_length=16,
                                        help_text="Only lines of this pattern (`pattern_id` of a result or of "
                                                  "/api/analytics/patterns): up to 16 hex digits.")
-    size = serializers.IntegerField(required=False, min_value=1, max_value=dashboard_settings.SEARCH_MAX_SIZE,
-                                    default=20)
+    size = SettingBoundedIntegerField(max_setting="SEARCH_MAX_SIZE", required=False, min_value=1, default=20)
     cursor = serializers.CharField(required=False, allow_blank=True, default="",
                                    help_text="`next_cursor` of the previous page, for pages beyond the window.")
 
@@ -218,8 +239,7 @@ class SearchParamsSerializer(LogFilterSerializer):
 
 
 class PatternsParamsSerializer(LogFilterSerializer):
-    size = serializers.IntegerField(required=False, min_value=1, max_value=dashboard_settings.SEARCH_MAX_SIZE,
-                                    default=20)
+    size = SettingBoundedIntegerField(max_setting="SEARCH_MAX_SIZE", required=False, min_value=1, default=20)
 
     def validate(self, attrs: dict) -> dict:
         attrs = super().validate(attrs)
@@ -239,5 +259,4 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 class TrendsParamsSerializer(serializers.Serializer):
-    days = serializers.IntegerField(required=False, min_value=1, max_value=dashboard_settings.TRENDS_MAX_DAYS,
-                                    default=7)
+    days = SettingBoundedIntegerField(max_setting="TRENDS_MAX_DAYS", required=False, min_value=1, default=7)

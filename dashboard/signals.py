@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from dashboard.client import SearchUnavailable
+from dashboard.exceptions import SearchUnavailable
 from dashboard.invalidation import invalidate_after_upload, invalidate_products, invalidate_user
 from dashboard.models import Product, Upload
 

@@ -27,6 +27,7 @@ from cacheops.conf import CacheType
 from cacheops.decorators import cache_response
 from dashboard import reports
 from dashboard.conf import dashboard_settings
+from dashboard.exceptions import SearchEngineErrorsMixin
 from dashboard.indexing import TooManyUploads, ingest_file, start_upload, sweep_stale_uploads
 from dashboard.ingest import InvalidLogFile
 from dashboard.invalidation import current_user_key, own_scopes, profile_key, profile_scopes, user_dashboard_key
@@ -39,13 +40,11 @@ from dashboard.openapi import (
     PatternsPageSerializer,
     SearchResultsSerializer,
     TrendsSerializer,
-    UploadResultSerializer,
     UserProfileSerializer,
 )
 from dashboard.permissions import IsSelfOrStaff, ReadAuthenticatedWriteStaff
 from dashboard.popularity import record_search
 from dashboard.serializers import (
-    REPORT_FIELDS,
     CurrentUserSerializer,
     LogFormatSerializer,
     PatternsParamsSerializer,
@@ -53,6 +52,7 @@ from dashboard.serializers import (
     SearchParamsSerializer,
     TrendsParamsSerializer,
     UploadRequestSerializer,
+    UploadResultSerializer,
     UploadSerializer,
 )
 
@@ -83,7 +83,7 @@ class PrivateAnswerMixin:
         return response
 
 
-class DashboardView(APIView):
+class DashboardView(SearchEngineErrorsMixin, APIView):
     """The seven KPIs over every log."""
 
     @extend_schema(operation_id="getDashboard", responses={200: DashboardSerializer, 503: SEARCH_UNAVAILABLE})
@@ -92,7 +92,7 @@ class DashboardView(APIView):
         return Response(reports.get_dashboard())
 
 
-class SearchView(APIView):
+class SearchView(SearchEngineErrorsMixin, APIView):
     """Full-text search on log messages, filtered and paginated, newest first."""
 
     @extend_schema(operation_id="searchLogs", parameters=[SearchParamsSerializer],
@@ -107,7 +107,7 @@ class SearchView(APIView):
         return Response(reports.search_logs(criteria))
 
 
-class TrendsView(APIView):
+class TrendsView(SearchEngineErrorsMixin, APIView):
     """Error rate per day, top error patterns and volume per source and product."""
 
     @extend_schema(operation_id="getTrends", parameters=[TrendsParamsSerializer],
@@ -119,7 +119,7 @@ class TrendsView(APIView):
         return Response(reports.get_trends(params.validated_data["days"]))
 
 
-class PatternsView(APIView):
+class PatternsView(SearchEngineErrorsMixin, APIView):
     """The most frequent message patterns, with counts, first and last seen, levels and an example."""
 
     @extend_schema(operation_id="listPatterns", parameters=[PatternsParamsSerializer],
@@ -132,7 +132,7 @@ class PatternsView(APIView):
                                               size=params.validated_data["size"]))
 
 
-class UploadView(APIView):
+class UploadView(SearchEngineErrorsMixin, APIView):
     """Upload a log file (multipart `file`, optional `product` slug): parse it and index every line."""
 
     parser_classes = [MultiPartParser]  # the only body that carries a file: no form-encoded variant
@@ -169,20 +169,10 @@ class UploadView(APIView):
             raise TooManyConcurrentUploads(str(exc)) from exc
         upload.requested_format, upload.timezone = form.validated_data["format"], form.validated_data["timezone"]
         try:
-            result = ingest_file(upload, uploaded, options=form.validated_data["options"])
+            ingest_file(upload, uploaded, options=form.validated_data["options"])
         except InvalidLogFile as exc:
             raise ValidationError({"file": [str(exc)]}) from exc
-        return Response({
-            "upload_id": result.upload_id,
-            "filename": upload.filename,
-            "detected_format": result.detected_format,
-            "lines_read": result.lines_read,
-            "lines_indexed": result.lines_indexed,
-            "lines_unparsed": result.lines_unparsed,
-            "lines_future": result.lines_future,
-            "status": upload.status,
-            **{field: getattr(upload, field) for field in REPORT_FIELDS},
-        }, status=status.HTTP_201_CREATED)
+        return Response(UploadResultSerializer(upload).data, status=status.HTTP_201_CREATED)
 
 
 class UploadPages(PageNumberPagination):
@@ -244,7 +234,7 @@ class CurrentUserView(PrivateAnswerMixin, APIView):
         return Response(CurrentUserSerializer(request.user).data)
 
 
-class UserDashboardView(PrivateAnswerMixin, APIView):
+class UserDashboardView(SearchEngineErrorsMixin, PrivateAnswerMixin, APIView):
     """The KPIs over the caller's own uploads only."""
 
     @extend_schema(operation_id="getUserDashboard", responses={200: DashboardSerializer, 503: SEARCH_UNAVAILABLE})

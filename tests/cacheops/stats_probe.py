@@ -23,4 +23,4 @@ override_settings(CACHES=json.loads(sys.argv[1])).enable()
 for triple in sys.argv[2:]:
     cache_type, outcome, count = triple.split(":")
     for _ in range(int(count)):
-        stats.record(cache_type, outcome)
+        stats.record_field(stats.make_field(cache_type, outcome))

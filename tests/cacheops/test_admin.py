@@ -30,8 +30,8 @@ def test_anonymous_and_non_staff_are_sent_to_login(client, user):
 
 
 def test_the_page_shows_stats_total_and_per_type(staff_client):
-    stats.record("search", stats.HIT)
-    stats.record("search", stats.MISS)
+    stats.record_field(stats.make_field("search", stats.HIT))
+    stats.record_field(stats.make_field("search", stats.MISS))
     page = staff_client.get(PAGE)
     assert page.status_code == 200
     assert page.context["stats"]["by_type"]["search"]["hit_rate"] == 50.0

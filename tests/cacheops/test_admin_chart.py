@@ -25,7 +25,7 @@ def staff_client(client, staff):
 
 
 def test_one_sample_per_interval_whoever_offers_it():
-    stats.record("search", stats.HIT)
+    stats.record_field(stats.make_field("search", stats.HIT))
     stats.recorder.flush()
     assert record_sample_if_due(now=T0 + 10)
     assert not record_sample_if_due(now=T0 + 200)  # same interval: another worker already wrote it
@@ -80,10 +80,10 @@ def test_the_line_breaks_where_there_was_no_traffic():
 def test_the_page_draws_the_hit_rate_chart_and_the_type_bars(staff_client):
     record_sample_if_due(now=T0)
     for outcome in (stats.HIT, stats.HIT, stats.HIT, stats.MISS):
-        stats.record("dashboard", outcome)
+        stats.record_field(stats.make_field("dashboard", outcome))
     stats.recorder.flush()
     record_sample_if_due(now=T0 + INTERVAL)
-    stats.record("search", stats.ERROR)
+    stats.record_field(stats.make_field("search", stats.ERROR))
     stats.recorder.flush()
     record_sample_if_due(now=T0 + 2 * INTERVAL)
     page = staff_client.get(PAGE)

@@ -92,19 +92,19 @@ class TestCacheHealth:
 
     def test_good_hit_rate(self):
         for _ in range(30):
-            stats.record("dashboard", stats.HIT)
+            stats.record_field(stats.make_field("dashboard", stats.HIT))
         assert "hit rate 100.0%" in run("cache_health")
 
     def test_low_hit_rate_exits_1(self):
         for outcome in [stats.HIT] * 5 + [stats.MISS] * 20:
-            stats.record("search", outcome)
+            stats.record_field(stats.make_field("search", outcome))
         with pytest.raises(CommandError, match=r"Hit rate 20\.0% is below 50\.0%") as caught:
             run("cache_health")
         assert caught.value.returncode == 1
 
     def test_more_than_ten_errors_exits_1(self):
         for outcome in [stats.HIT] * 100 + [stats.ERROR] * 11:
-            stats.record("user", outcome)
+            stats.record_field(stats.make_field("user", outcome))
         with pytest.raises(CommandError, match="11 cache errors"):
             run("cache_health")
 

@@ -19,7 +19,7 @@ from cacheops.ticker import Ticker
 
 def record(cache_type: str, outcome: str, times: int) -> None:
     for _ in range(times):
-        stats.record(cache_type, outcome)
+        stats.record_field(stats.make_field(cache_type, outcome))
 
 
 def test_zero_traffic():
@@ -64,7 +64,7 @@ def test_the_background_thread_flushes(redis_connection, cache):
     recorder = StatsRecorder(Ticker())
     try:
         with override_settings(CACHEOPS={"STATS_FLUSH_INTERVAL": 0.01}):
-            recorder.record("product", stats.MISS)
+            recorder.record_field(stats.make_field("product", stats.MISS))
             deadline = time.monotonic() + 10
             while not redis_connection.hget(cache.make_key("cacheops:stats"), "product:misses"):
                 assert time.monotonic() < deadline, "the flusher thread never flushed"
@@ -93,7 +93,7 @@ def test_counts_survive_an_outage_and_are_flushed_later(redis_down):
 
 def test_the_fork_child_does_not_inherit_pending_counts():
     recorder = StatsRecorder(Ticker())
-    recorder.record("search", stats.HIT)
+    recorder.record_field(stats.make_field("search", stats.HIT))
     recorder.after_fork()
     assert recorder.pending() == {}
     recorder.stop()

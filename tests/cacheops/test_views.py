@@ -44,8 +44,8 @@ def test_token_clients_are_told_how_to_authenticate(api):
 
 
 def test_stats_shape(staff_api):
-    stats.record("search", stats.HIT)
-    stats.record("search", stats.MISS)
+    stats.record_field(stats.make_field("search", stats.HIT))
+    stats.record_field(stats.make_field("search", stats.MISS))
     body = staff_api.get("/api/cache/stats").json()
     assert body["status"] == "success"
     assert body["timestamp"].endswith("+00:00")

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from dashboard import log_formats
-from dashboard.client import SearchUnavailable
+from dashboard.exceptions import SearchEngineError
 from dashboard.indexing import ingest_file, start_upload
 from dashboard.ingest import InvalidLogFile
 from dashboard.ingest.formats.declared import FormatDeclarationError
@@ -50,7 +50,7 @@ class Command(BaseCommand):
 
                 try:
                     result = ingest_file(upload, fileobj, progress=progress, options=parse_options)
-                except (InvalidLogFile, SearchUnavailable) as exc:
+                except (InvalidLogFile, SearchEngineError) as exc:
                     failures += 1
                     self.stderr.write(f"{path}: not indexed: {getattr(exc, 'detail', exc)}")
                     continue

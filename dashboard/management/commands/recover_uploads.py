@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from dashboard.client import SearchUnavailable
+from dashboard.exceptions import SearchUnavailable
 from dashboard.indexing import mark_interrupted_uploads
 
 
