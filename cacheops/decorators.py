@@ -62,6 +62,7 @@ from dataclasses import dataclass
 from time import perf_counter
 from typing import Any
 
+from asgiref.sync import async_to_sync, iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponseBase, HttpResponseNotModified, QueryDict
 from django.utils.functional import cached_property
 from django.utils.http import parse_etags
@@ -129,16 +130,26 @@ def cache_response(
     def decorator(view: View) -> View:
         _check_decorated(view)
         policy.view_name = getattr(view, "__qualname__", repr(view))
+        if iscoroutinefunction(view):
+            @functools.wraps(view)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> HttpResponseBase:
+                return await policy.aserve(_request_of(args), view, args, kwargs)
 
-        @functools.wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> HttpResponseBase:
-            request = args[0] if args and isinstance(args[0], HttpRequest | Request) else args[1]
-            return policy.serve(request, view, args, kwargs)
+            wrapper = markcoroutinefunction(async_wrapper)
+        else:
+            @functools.wraps(view)
+            def wrapper(*args: Any, **kwargs: Any) -> HttpResponseBase:
+                return policy.serve(_request_of(args), view, args, kwargs)
 
         wrapper.cacheops_policy = policy  # type: ignore[attr-defined]
         return wrapper
 
     return decorator
+
+
+def _request_of(args: tuple) -> Any:
+    """The request among a handler's arguments: first for a function view, after `self` for a method."""
+    return args[0] if args and isinstance(args[0], HttpRequest | Request) else args[1]
 
 
 def _check_decorated(view: object) -> None:
@@ -168,6 +179,10 @@ class CachedCall:
     stale: Entry | None = None
 
     def run_view(self) -> HttpResponseBase:
+        if iscoroutinefunction(self.view):
+            # An async view computed from the fill's worker thread: its coroutine runs on the request's
+            # event loop (asgiref hands it back there), or on a loop of its own in a refresh thread.
+            return async_to_sync(self.view)(*self.args, **self.kwargs)
         return self.view(*self.args, **self.kwargs)
 
 
@@ -230,23 +245,66 @@ class CachePolicy:
         if request.method not in _CACHEABLE_METHODS:
             return view(*args, **kwargs)
         started = perf_counter()
+        call = self._start(request, view, args, kwargs)
+        try:
+            call.generation, entry = store.read_entry(self.type_name, call.key, call.scopes)
+        except CacheUnavailable:
+            return self._run_uncached(call)
+        outcome, age = self._judge(call, entry)
+        if outcome is Outcome.STALE:
+            self._refresh_in_background(call)
+        if outcome is not None:
+            return self._answered(call, entry, outcome, age, started)
+        call.stale = entry
+        return self._fill_and_observe(call, started)
+
+    async def aserve(self, request: Any, view: View, args: tuple, kwargs: dict) -> HttpResponseBase:
+        """`serve` for an `async def` view: the hit's read through redis.asyncio, every blocking step off the loop.
+
+        A hit is one awaited MGET and a response built from stored bytes. A miss (fill lock, the
+        view, the store) runs the sync path in a worker thread, with the view's coroutine handed
+        back to this loop, so waiting for a lock or for Redis never blocks other requests.
+        """
+        if request.method not in _CACHEABLE_METHODS:
+            return await view(*args, **kwargs)
+        started = perf_counter()
+        if self.per_user or self.learned_vary:
+            await _resolve_user(request)
+        call = self._start(request, view, args, kwargs)
+        off_loop = functools.partial(sync_to_async, thread_sensitive=False)
+        try:
+            call.generation, entry = await store.aread_entry(self.type_name, call.key, call.scopes)
+        except CacheUnavailable:
+            return await off_loop(self._run_uncached)(call)
+        outcome, age = self._judge(call, entry)
+        if outcome is Outcome.STALE:
+            await off_loop(self._refresh_in_background)(call)
+        if outcome is not None:
+            return self._answered(call, entry, outcome, age, started)
+        call.stale = entry
+        return await off_loop(self._fill_and_observe)(call, started)
+
+    def _start(self, request: Any, view: View, args: tuple, kwargs: dict) -> CachedCall:
+        """The request's call: undeclared parameters dropped, its key and the scopes it depends on."""
         self._drop_undeclared_params(request)
         call = CachedCall(request, view, args, kwargs)
         call.key, call.covers = self._make_key(request)
         if self.scopes is not None:
             call.scopes = tuple(validate_scope(scope) for scope in self.scopes(request))
-        try:
-            call.generation, entry = store.read_entry(self.type_name, call.key, call.scopes)
-        except CacheUnavailable:
-            return self._run_uncached(call)
-        if entry is not None and entry.generation == call.generation:
-            age = clock.time() - entry.created_at
-            if age < entry.fresh_for:
-                return self._answered(call, entry, Outcome.HIT, age, started)
-            if age < entry.fresh_for + cacheops_settings.STALE_WHILE_REVALIDATE[self.type_name]:
-                self._refresh_in_background(call)
-                return self._answered(call, entry, Outcome.STALE, age, started)
-        call.stale = entry
+        return call
+
+    def _judge(self, call: CachedCall, entry: Entry | None) -> tuple[Outcome | None, float]:
+        """HIT or STALE (with the entry's age) when `entry` may answer; (None, 0) when it must be filled."""
+        if entry is None or entry.generation != call.generation:
+            return None, 0.0
+        age = clock.time() - entry.created_at
+        if age < entry.fresh_for:
+            return Outcome.HIT, age
+        if age < entry.fresh_for + cacheops_settings.STALE_WHILE_REVALIDATE[self.type_name]:
+            return Outcome.STALE, age
+        return None, 0.0
+
+    def _fill_and_observe(self, call: CachedCall, started: float) -> HttpResponseBase:
         response = self._fill(call)
         # A fill ends as MISS, as HIT (another request filled it) or as STALE (stale-if-error).
         observe = self.observers.get(response.get("X-Cache", ""))
@@ -469,6 +527,13 @@ class CachePolicy:
                            "every user.", self.view_name, ", ".join(sorted(uncovered)))
             self.learned_vary = self.learned_vary | uncovered
         return False
+
+
+async def _resolve_user(request: Any) -> None:
+    """Load the user of a plain Django request without blocking the loop (`request.user` would query in it)."""
+    auser = getattr(request, "auser", None)
+    if auser is not None:
+        request.user = await auser()
 
 
 def _etag_matches(request: Any, etag: str) -> bool:

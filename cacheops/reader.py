@@ -11,12 +11,16 @@ except a connection the server closed while idle, which is replaced at once.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import inspect
 import os
 import threading
+import weakref
 from typing import Any
 
 import redis
+import redis.asyncio
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
@@ -70,6 +74,10 @@ class EntryReader:
             command = self._pack(type_name, key)
         return self._send(command)
 
+    def names(self, type_name: str, key: str, scopes: tuple[str, ...] = ()) -> list[str]:
+        """The physical keys a read of `key` fetches, in order: type counter, scope counters, entry."""
+        return self._names(type_name, key, scopes)
+
     def _names(self, type_name: str, key: str, scopes: tuple[str, ...]) -> list[str]:
         scope_keys = [self.physical_key(scope_generation_key(scope)) for scope in scopes]
         return [self.generation_key(type_name), *scope_keys, self.physical_key(key)]
@@ -108,6 +116,11 @@ class EntryReader:
 
 _local = threading.local()
 _epoch = 0
+# One asyncio client per event loop (its connections belong to that loop), rebuilt like the readers.
+_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[int, redis.asyncio.Redis]] = (
+    weakref.WeakKeyDictionary())
+# Connection options that name sync-only objects (the sync parser and retry): the async client has its own.
+_SYNC_ONLY_OPTIONS = frozenset({"parser_class", "retry", "redis_connect_func", "connection_class"})
 
 
 def get_entry_reader() -> EntryReader:
@@ -116,6 +129,38 @@ def get_entry_reader() -> EntryReader:
     if reader is None or reader.epoch != _epoch:
         reader = _local.reader = EntryReader(response_redis(), _epoch)
     return reader
+
+
+def get_async_client() -> redis.asyncio.Redis:
+    """The running event loop's `redis.asyncio` client to the response cache's Redis (same server, db, auth).
+
+    Built from the sync pool's connection options, so CACHES stays the one place that says where
+    Redis is; for async views' hits, which must not block the loop on a socket.
+    """
+    loop = asyncio.get_running_loop()
+    held = _async_clients.get(loop)
+    if held is not None and held[0] == _epoch:
+        return held[1]
+    sync_pool = response_redis().client.connection_pool
+    connection_class = getattr(redis.asyncio.connection, sync_pool.connection_class.__name__,
+                               redis.asyncio.Connection)
+    accepted = _init_parameters(connection_class)
+    options = {name: value for name, value in sync_pool.connection_kwargs.items()
+               if name in accepted and name not in _SYNC_ONLY_OPTIONS}
+    pool = redis.asyncio.ConnectionPool(connection_class=connection_class,
+                                        max_connections=sync_pool.max_connections, **options)
+    client = redis.asyncio.Redis(connection_pool=pool)
+    _async_clients[loop] = (_epoch, client)
+    return client
+
+
+def _init_parameters(cls: type) -> set[str]:
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is not None:
+            names.update(inspect.signature(init).parameters)
+    return names
 
 
 def forget_readers() -> None:

@@ -12,10 +12,11 @@ The breaker is per process: each worker detects an outage on its own, in a few c
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from time import monotonic, sleep
 from typing import TypeVar
@@ -125,8 +126,7 @@ breaker = CircuitBreaker(on_change=metrics.set_breaker_state)
 
 def call_redis(operation: Callable[[], T], what: str) -> T:
     """Run `operation` with retries and the breaker; raise CacheUnavailable when it cannot succeed."""
-    if not breaker.allow():
-        raise CacheUnavailable(f"{what}: skipped, the circuit breaker is open")
+    _check_breaker(what)
     attempts = max(1, cacheops_settings.RETRY_MAX_ATTEMPTS)
     attempt = 1
     while True:
@@ -134,16 +134,42 @@ def call_redis(operation: Callable[[], T], what: str) -> T:
         try:
             result = operation()
         except DRIVER_ERRORS as driver_error:
-            exc = translate(driver_error, what)
-            breaker.record_failure()
-            if not _may_retry(exc, attempt, attempts):
-                logger.error("[CACHE ERROR] %s (attempt %d of %d)", exc, attempt, attempts)
-                raise exc from exc.__cause__
-            sleep(cacheops_settings.RETRY_BASE_DELAY * cacheops_settings.RETRY_BACKOFF ** (attempt - 1))
+            sleep(_retry_delay(driver_error, what, attempt, attempts))
             attempt += 1
         else:
             breaker.record_success()
             return result
+
+
+async def acall_redis(operation: Callable[[], Awaitable[T]], what: str) -> T:
+    """`call_redis` for `redis.asyncio` operations: the same breaker and retries, waiting without blocking."""
+    _check_breaker(what)
+    attempts = max(1, cacheops_settings.RETRY_MAX_ATTEMPTS)
+    attempt = 1
+    while True:
+        try:
+            result = await operation()
+        except DRIVER_ERRORS as driver_error:
+            await asyncio.sleep(_retry_delay(driver_error, what, attempt, attempts))
+            attempt += 1
+        else:
+            breaker.record_success()
+            return result
+
+
+def _check_breaker(what: str) -> None:
+    if not breaker.allow():
+        raise CacheUnavailable(f"{what}: skipped, the circuit breaker is open")
+
+
+def _retry_delay(driver_error: BaseException, what: str, attempt: int, attempts: int) -> float:
+    """Count a failed attempt; return how long to wait before the next, or raise CacheUnavailable."""
+    exc = translate(driver_error, what)
+    breaker.record_failure()
+    if not _may_retry(exc, attempt, attempts):
+        logger.error("[CACHE ERROR] %s (attempt %d of %d)", exc, attempt, attempts)
+        raise exc from exc.__cause__
+    return cacheops_settings.RETRY_BASE_DELAY * cacheops_settings.RETRY_BACKOFF ** (attempt - 1)
 
 
 def _may_retry(exc: CacheUnavailable, attempt: int, attempts: int) -> bool:
