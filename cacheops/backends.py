@@ -17,8 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import caches
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.utils.module_loading import import_string
 from django_redis.cache import RedisCache as DjangoRedisCache
 from django_redis.client import DefaultClient
+from django_redis.client.default import CacheKey
+from redis.exceptions import ResponseError
 
 from cacheops.codec import MAGIC
 from cacheops.conf import cacheops_settings
@@ -28,10 +32,66 @@ logger = logging.getLogger("cacheops")
 
 # What decode() hands back to the readers below for a value it cannot read; never returned to a caller.
 _UNREADABLE = object()
+# A default no stored value can equal: tells a stored None from an absent key. Never returned either.
+_MISSING = object()
 
 
 class CacheopsClient(DefaultClient):
-    """django-redis's client, whose reads treat an undecodable value as absent."""
+    """django-redis's client, whose reads treat an undecodable value as absent, with Django's cache API contract.
+
+    Where django-redis 7.0.0 departs from what Django's own Redis backend (and its test suite)
+    promises of the public API, this client keeps Django's promise: keys memcached would refuse
+    warn with CacheKeyWarning, `set_many` returns the keys it failed to store (`[]`),
+    `delete_many([])` returns None, `incr` of a value that is not a number raises Redis'
+    ResponseError, and `incr_version` moves a stored None like any other value.
+    """
+
+    def __init__(self, server: Any, params: dict[str, Any], backend: Any) -> None:
+        super().__init__(server, params, backend)
+        if "COMPRESSOR" not in self._options:
+            self._compressor = import_string(cacheops_settings.COMPRESSOR)(options=self._options)
+
+    def make_key(self, key: Any, version: int | None = None, prefix: str | None = None) -> CacheKey:
+        if isinstance(key, CacheKey):
+            return key
+        made = super().make_key(key, version=version, prefix=prefix)
+        self._backend.validate_key(made)  # BaseCache: CacheKeyWarning for keys memcached would refuse
+        return made
+
+    def set_many(self, data: dict[str, Any], timeout: float | None = DEFAULT_TIMEOUT, version: int | None = None,
+                 client: Any = None) -> list:
+        super().set_many(data, timeout=timeout, version=version, client=client)
+        return []  # a failure raises (ConnectionInterrupted); no key is ever left out silently
+
+    def delete_many(self, keys: Any, version: int | None = None, client: Any = None) -> int | None:
+        keys = list(keys)
+        if not keys:
+            return None
+        return super().delete_many(keys, version=version, client=client)
+
+    def _incr(self, key: Any, delta: int = 1, version: int | None = None, client: Any = None,
+              ignore_key_check: bool = False) -> int:
+        try:
+            return super()._incr(key, delta=delta, version=version, client=client, ignore_key_check=ignore_key_check)
+        except TypeError as exc:
+            # django-redis falls back to get() + delta for values Redis cannot INCR; when the value is not a
+            # number (None, a str) that is Redis' own refusal, as Django's backend reports it.
+            raise ResponseError(f"incr of {key!r}: the stored value is not a number ({exc})") from exc
+
+    def incr_version(self, key: Any, delta: int = 1, version: int | None = None, client: Any = None) -> int:
+        if client is None:
+            client = self.get_client(write=True)
+        if version is None:
+            version = self._backend.version
+        old_key = self.make_key(key, version)
+        value = self.get(old_key, default=_MISSING, version=version, client=client)
+        if value is _MISSING:
+            raise ValueError(f"Key {key!r} not found")
+        timeout = self.ttl(old_key, version=version, client=client)
+        original = key.original_key() if isinstance(key, CacheKey) else key
+        self.set(self.make_key(original, version=version + delta), value, timeout=timeout, client=client)
+        self.delete(old_key, client=client)
+        return version + delta
 
     def decode(self, value: bytes | int | str) -> Any:
         if isinstance(value, bytes) and value[:1] == MAGIC:
@@ -65,17 +125,25 @@ def _without_unreadable(name: str) -> Callable[..., Any]:
     @functools.wraps(parent)
     def method(self: DefaultClient, *args: Any, **kwargs: Any) -> Any:
         result = parent(self, *args, **kwargs)
-        if result is _UNREADABLE:
+        if _is_unreadable(result):
             return None
         if isinstance(result, set | list):
-            return type(result)(value for value in result if value is not _UNREADABLE)
+            return type(result)(value for value in result if not _is_unreadable(value))
         return result
 
     return method
 
 
-# The readers that decode members of sets (django-redis 7.0.0 builds their result from decode()).
-for _name in ("smembers", "sdiff", "sinter", "sunion", "sscan", "spop", "srandmember"):
+def _is_unreadable(value: object) -> bool:
+    # A member, or a (member, score) pair of a sorted set.
+    return value is _UNREADABLE or (isinstance(value, tuple) and bool(value) and value[0] is _UNREADABLE)
+
+
+# Every reader of django-redis 7.0.0 that builds its result from decode(), besides get/get_many
+# (tests/cacheops/test_backend.py checks this list against the installed version's source).
+DECODING_READERS = ("smembers", "sdiff", "sinter", "sunion", "sscan", "spop", "srandmember",
+                    "zrange", "zrevrange", "zrangebyscore", "zrevrangebyscore", "zpopmin", "zpopmax")
+for _name in DECODING_READERS:
     setattr(CacheopsClient, _name, _without_unreadable(_name))
 
 
@@ -86,13 +154,16 @@ def _unreadable(value: object, exc: Exception) -> object:
 
 
 class RedisCache(DjangoRedisCache):
-    """django-redis's cache with cacheops' client and format-marking compressor as defaults."""
+    """django-redis's cache with cacheops' client and compressor as defaults (OPTIONS CLIENT_CLASS / COMPRESSOR win).
+
+    The OPTIONS dict is django-redis's own, not a copy: code that edits it (as django-redis's
+    CLOSE_CONNECTION does, read at close time) sees the same options the client reads.
+    """
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:
-        options = dict(params.get("OPTIONS") or {})
-        options.setdefault("CLIENT_CLASS", "cacheops.backends.CacheopsClient")
-        options.setdefault("COMPRESSOR", cacheops_settings.COMPRESSOR)
-        super().__init__(server, {**params, "OPTIONS": options})
+        super().__init__(server, params)
+        if "CLIENT_CLASS" not in (params.get("OPTIONS") or {}):
+            self._client_cls = CacheopsClient
 
 
 def get_response_cache() -> RedisCache:

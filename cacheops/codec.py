@@ -1,18 +1,23 @@
 """
 The bytes cacheops keeps in Redis: the format marker, the compression, and the entry layout.
 
-Every value starts with a two-byte marker, MAGIC + a format byte, so a reader never guesses:
-`\\xcc=` is stored as is, `\\xccz` is zlib. The django-redis compressors
-(`cacheops.compressors`) frame the values other code stores through Django's cache API; a
-response entry is framed the same way around its own layout, with no serializer in between
-(`dump_entry` / `load_entry`), and only `cacheops.store` calls those two.
+A response entry starts with a two-byte marker, MAGIC + a format byte, so a reader never
+guesses: `\\xcc=` is stored as is, `\\xccz` is zlib, around the entry layout below, with no
+serializer in between (`dump_entry` / `load_entry`; only `cacheops.store` calls them). Entries
+live under cacheops' own keys (`cache:{type}:...`), which stock django-redis clients never read.
+
+The values other code stores through Django's cache API (`cacheops.compressors`) are written
+exactly as stock django-redis with its ZlibCompressor writes them (`pack_value`): a pickle,
+zlib-compressed above a threshold, no marker. So a rollback to stock django-redis, or a stock
+client on the same Redis, reads them; `unpack_value` reads those, stock django-redis' own
+(zlib or not), and the marked values earlier cacheops versions wrote.
 
 Entry layout (version 2), inside the framing:
 
     1 byte   format version (2)
     8 bytes  creation time, Unix seconds, big-endian double (Age, freshness)
     4 bytes  seconds the entry is fresh for (its TTL; stale after that)
-    8 bytes  generation of its cache type when it was computed (see `cacheops.store`)
+    8 bytes  its generation: the sum of its type's and its scopes' counters (see `cacheops.store`)
     2 bytes  HTTP status
     4 bytes  length N of the header block
     N bytes  headers as JSON [[name, value], ...] (Content-Type first, ETag included)
@@ -37,6 +42,8 @@ RAW = MAGIC + b"="
 ZLIB = MAGIC + b"z"
 
 VERSION = 2
+# The first byte of a zlib stream at the default window size (what django-redis' ZlibCompressor writes).
+_ZLIB_STREAM = b"x"
 # Room for the header block on top of MAX_ENTRY_BYTES of body when inflating a stored value.
 _HEADER_ALLOWANCE = 64 * 1024
 _HEAD = struct.Struct(">BdIqHI")
@@ -44,6 +51,10 @@ _HEAD = struct.Struct(">BdIqHI")
 
 class CorruptValueError(Exception):
     """A value cacheops cannot read: not marked, not decodable, or not an entry of this version."""
+
+
+class _NotZlibError(CorruptValueError):
+    """The bytes are not a zlib stream at all (as opposed to one that inflates too far or is cut short)."""
 
 
 def frame(value: bytes, *, compress_over: int | None, level: int = 6) -> bytes:
@@ -56,19 +67,57 @@ def frame(value: bytes, *, compress_over: int | None, level: int = 6) -> bytes:
     return RAW + value
 
 
-def decompress(value: bytes) -> bytes:
+def decompress(value: bytes, max_size: int) -> bytes:
     """The payload of a marked value, or `value` untouched without a marker (another writer's pickle)."""
     if value[:1] != MAGIC:
         return value
-    header = value[:2]
-    if header == RAW:
-        return value[2:]
-    if header == ZLIB:
+    payload, offset = unframe(value, max_size)
+    return bytes(payload[offset:]) if offset else payload
+
+
+def pack_value(value: bytes, *, compress_over: int | None, level: int = 6) -> bytes:
+    """Return a value other code stores through Django's cache API, as stock django-redis writes it.
+
+    A zlib stream when longer than `compress_over` bytes and smaller for it, else the bytes as
+    they are, with no marker: django-redis with its ZlibCompressor (or none, below the
+    threshold) reads what we write, so a rollback to stock django-redis, or a stock client on
+    the same Redis, reads these values instead of failing to unpickle them.
+    """
+    if compress_over is not None and len(value) > compress_over:
+        packed = zlib.compress(value, level)
+        if len(packed) < len(value):
+            return packed
+    return value
+
+
+def unpack_value(value: bytes, max_size: int) -> bytes:
+    """The payload of a value stored through Django's cache API: ours, stock django-redis' (zlib or not), or older.
+
+    A marked value (written by an earlier cacheops) is unframed; a zlib stream (first byte
+    0x78) is inflated to at most `max_size` bytes; anything else is returned as it is (a
+    pickle starts with 0x80). Raise CorruptValueError for a marked or zlib value that does not decode.
+    """
+    if value[:1] == MAGIC:
+        return decompress(value, max_size)
+    if value[:1] == _ZLIB_STREAM:
         try:
-            return zlib.decompress(value[2:])
-        except zlib.error as exc:
-            raise CorruptValueError(f"zlib body does not decompress: {exc}") from exc
-    raise CorruptValueError(f"unknown format header {header!r}")
+            return _inflate(value, max_size)
+        except _NotZlibError:
+            return value  # not a zlib stream after all: the serializer decides
+    return value
+
+
+def _inflate(data: bytes | memoryview, max_size: int) -> bytes:
+    inflater = zlib.decompressobj()
+    try:
+        payload = inflater.decompress(data, max_size + 1)
+    except zlib.error as exc:
+        raise _NotZlibError(f"zlib body does not decompress: {exc}") from exc
+    if len(payload) > max_size:
+        raise CorruptValueError(f"zlib body inflates beyond {max_size} bytes")
+    if not inflater.eof:
+        raise CorruptValueError("zlib body is truncated")
+    return payload
 
 
 def unframe(value: bytes, max_size: int) -> tuple[bytes, int]:
@@ -83,16 +132,7 @@ def unframe(value: bytes, max_size: int) -> tuple[bytes, int]:
     if header == RAW:
         return value, 2
     if header == ZLIB:
-        inflater = zlib.decompressobj()
-        try:
-            payload = inflater.decompress(memoryview(value)[2:], max_size + 1)
-        except zlib.error as exc:
-            raise CorruptValueError(f"zlib body does not decompress: {exc}") from exc
-        if len(payload) > max_size:
-            raise CorruptValueError(f"zlib body inflates beyond {max_size} bytes")
-        if not inflater.eof:
-            raise CorruptValueError("zlib body is truncated")
-        return payload, 0
+        return _inflate(memoryview(value)[2:], max_size), 0
     raise CorruptValueError(f"not a marked value (starts with {header!r})")
 
 

@@ -25,7 +25,7 @@ from redis.lock import Lock
 from cacheops import metrics, stats
 from cacheops.backends import response_redis
 from cacheops.codec import CorruptValueError, encode_entry, frame, load_entry
-from cacheops.compressors import MarkedCompressor, ZlibCompressor
+from cacheops.compressors import CacheopsCompressor, ZlibCompressor
 from cacheops.conf import cacheops_settings
 from cacheops.entries import Entry
 from cacheops.exceptions import CacheUnavailable
@@ -94,10 +94,10 @@ def write_entry(key: str, entry: Entry, timeout: int) -> None:
     metrics.record_write(len(layout), len(value))
 
 
-def _entry_compressor(cache: object) -> MarkedCompressor:
-    """The cache's own compressor (CACHES OPTIONS decide level and threshold), if it marks its values."""
+def _entry_compressor(cache: object) -> CacheopsCompressor:
+    """The cache's own compressor (CACHES OPTIONS decide level and threshold), if it is one of ours."""
     compressor = getattr(getattr(cache, "client", None), "_compressor", None)  # django-redis's DefaultClient
-    if isinstance(compressor, MarkedCompressor):
+    if isinstance(compressor, CacheopsCompressor):
         return compressor
     # Not the cacheops backend (system check cacheops.W001 says so): entries still need our framing.
     return ZlibCompressor({})
