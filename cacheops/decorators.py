@@ -16,10 +16,11 @@ content negotiation run before a cached answer is served:
     @cache_response(CacheType.PRODUCT, ttl=60)
     def products(request): ...
 
-A hit is one Redis round trip (MGET of the entry and its type's generation) and an HttpResponse
-built from stored bytes: no serializer, no renderer. It carries `ETag` and `Age`, and answers a
-matching `If-None-Match` with 304 without touching the view. Only 2xx responses without
-Set-Cookie and without Cache-Control private/no-store/no-cache are stored.
+A hit is one Redis round trip (MGET of the entry, its type's generation and the generations of
+the scopes it depends on) and an HttpResponse built from stored bytes: no serializer, no
+renderer. It carries `ETag` and `Age`, and answers a matching `If-None-Match` with 304 without
+touching the view. Only 2xx responses without Set-Cookie and without Cache-Control
+private/no-store/no-cache are stored.
 
 What happens to a request, in order:
 - fresh entry of the current generation: HIT;
@@ -37,7 +38,9 @@ state (the browsable API: username, CSRF token), DRF authenticates it (unless th
 on Authorization or Cookie.
 
     @cache_response(CacheType.DASHBOARD, shared=True, query_params=())     # same for every user
-    @cache_response(CacheType.USER, key_func=lambda request, digest: f"cache:user:me:{digest}")
+    @cache_response(CacheType.USER, key_func=lambda request, digest: make_cache_key(CacheType.USER, "me", digest))
+
+    @cache_response(CacheType.USER, key_func=profile_key, scopes=lambda request: [f"user:{request.user.pk}"])
 
     @cache_response(CacheType.SEARCH, query_params=SearchParamsSerializer)   # the serializer's fields
     @cache_response(CacheType.DASHBOARD, query_params=())                    # reads no parameter
@@ -46,6 +49,9 @@ A view that declares its query parameters never sees the others: they are droppe
 request before the view runs, so they can neither make new entries (`?junk=N` floods) nor
 reach a body that others are served (unkeyed input). Without `query_params` every parameter
 is keyed, as before, and system check cacheops.W002 names the view.
+
+An `async def` view gets the same decorator: hits are read through `redis.asyncio` on its event
+loop, and a miss (fill lock, the view, the store) runs off the loop (`CachePolicy.aserve`).
 
 Every GET/HEAD response gets `X-Cache: HIT|MISS|STALE` (`cacheops.outcomes.Outcome`) and
 (unless EXPOSE_KEY_HEADER is off) `X-Cache-Key`. When Redis fails the view runs uncached: the
