@@ -30,7 +30,14 @@ from dashboard.conf import dashboard_settings
 from dashboard.exceptions import SearchEngineErrorsMixin
 from dashboard.indexing import TooManyUploads, ingest_file, start_upload, sweep_stale_uploads
 from dashboard.ingest import InvalidLogFile
-from dashboard.invalidation import current_user_key, own_scopes, profile_key, profile_scopes, user_dashboard_key
+from dashboard.invalidation import (
+    current_user_key,
+    own_scopes,
+    profile_key,
+    profile_scopes,
+    search_scopes,
+    user_dashboard_key,
+)
 from dashboard.models import LogFormat, Product, Upload
 from dashboard.openapi import (
     PAYLOAD_TOO_LARGE,
@@ -97,7 +104,7 @@ class SearchView(SearchEngineErrorsMixin, APIView):
 
     @extend_schema(operation_id="searchLogs", parameters=[SearchParamsSerializer],
                    responses={200: SearchResultsSerializer, 503: SEARCH_UNAVAILABLE})
-    @cache_response(CacheType.SEARCH, shared=True, query_params=SearchParamsSerializer)
+    @cache_response(CacheType.SEARCH, shared=True, query_params=SearchParamsSerializer, scopes=search_scopes)
     def get(self, request: Request) -> Response:
         params = SearchParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
