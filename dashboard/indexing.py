@@ -33,7 +33,7 @@ from dashboard.conf import dashboard_settings
 from dashboard.ingest import InvalidLogFile, ParsedLine, open_log_text, parse_lines
 from dashboard.ingest.options import ParseOptions
 from dashboard.ingest.report import ParseReport
-from dashboard.invalidation import LineCoverage, invalidate_after_upload
+from dashboard.invalidation import invalidate_after_upload
 from dashboard.models import Upload
 from dashboard.patterns.store import PatternAssigner
 from dashboard.queries import upload_lines_query
@@ -59,28 +59,28 @@ class _Tally:
     read: int = 0
     unparsed: int = 0
     future: int = 0
-    coverage: LineCoverage = field(default_factory=LineCoverage)
+    generalised_patterns: set[str] = field(default_factory=set)
 
 
-def _timestamp(line: ParsedLine, *, latest: datetime, fallback: datetime, tally: _Tally) -> datetime:
+def _timestamp(line: ParsedLine, *, latest: datetime, fallback: str, tally: _Tally) -> str:
     """The line's time, unless it has none or lies beyond `latest`: then the upload's time (counted)."""
     if line.timestamp is None:
         return fallback
     if line.timestamp > latest:
         tally.future += 1
         return fallback
-    return line.timestamp
+    return line.timestamp.isoformat()
 
 
 def _documents(lines: Iterable[ParsedLine], upload: Upload, tally: _Tally,
                progress: Callable[[int], None] | None, *, now: datetime) -> Iterator[dict]:
     """Turn parsed lines into bulk actions, counting as they stream past."""
     product = upload.product.slug if upload.product_id else ""
-    tally.coverage.product = product
-    fallback_time = (upload.created_at or now).astimezone(UTC)
+    fallback_time = (upload.created_at or now).astimezone(UTC).isoformat()
     latest = now + timedelta(seconds=dashboard_settings.MAX_FUTURE_SECONDS)
     max_chars = dashboard_settings.MAX_MESSAGE_CHARS
     patterns = PatternAssigner(product)
+    tally.generalised_patterns = patterns.generalised  # filled as the blocks are mined
     for line, pattern in patterns.assign(lines):
         tally.read += 1
         if not line.parsed:
@@ -88,12 +88,10 @@ def _documents(lines: Iterable[ParsedLine], upload: Upload, tally: _Tally,
         if progress and tally.read % 1000 == 0:
             progress(tally.read)
         message = line.message[:max_chars]
-        moment = _timestamp(line, latest=latest, fallback=fallback_time, tally=tally)
-        tally.coverage.add(line.level, moment)
         yield {
             "_id": f"{upload.pk}-{line.line_number}",
             "_source": {
-                "@timestamp": moment.isoformat(),
+                "@timestamp": _timestamp(line, latest=latest, fallback=fallback_time, tally=tally),
                 "level": line.level,
                 "message": message,
                 "message_truncated": len(line.message) > max_chars,
@@ -143,7 +141,9 @@ def ingest_file(upload: Upload, fileobj: BinaryIO, *, progress: Callable[[int], 
     upload.completed_at = clock.now()
     report.store_on(upload)
     upload.save()
-    transaction.on_commit(lambda: invalidate_after_upload(upload.owner_id, tally.coverage))
+    product = upload.product.slug if upload.product_id else ""
+    transaction.on_commit(lambda: invalidate_after_upload(upload.owner_id, upload_id=upload.pk, product=product,
+                                                          generalised_patterns=tally.generalised_patterns))
     metrics.record_upload(lines_indexed=indexed, seconds=perf_counter() - started)
     return IngestResult(upload.pk, upload.detected_format, tally.read, indexed, tally.unparsed, tally.future)
 

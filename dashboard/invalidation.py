@@ -9,42 +9,48 @@ their entries stale and leaves every other user's cached.
 
     change                          stale
     an upload indexed               dashboard and analytics types; the uploader's scope; the
-                                    searches its lines can match (`LineCoverage`, below)
+                                    searches the engine says its lines match (below)
     an upload failed or removed     dashboard, analytics and search types; the uploader's scope
     a user saved                    that user's scope (who-am-I, profile, own dashboard)
     a product saved or deleted      product and analytics types
 
-Searches are invalidated in the manner of surrogate keys. A cached search depends on the
-scopes `lines:{product}:{level}:{day}` its filters name (`all` where it has none), and an
-indexed upload bumps every scope its lines fall in, each with `all` in its place too. So an
-upload of product A's INFO and ERROR lines of one day leaves product B's searches cached, A's
-searches filtered on WARNING, and A's searches of other days; it can never leave a search cached
-that one of its lines matches, because such a line falls in one of that search's scopes.
+Searches are invalidated in the manner of surrogate keys, with the search engine as the judge.
+A cached search depends on the scope `search:{digest of its filters}`, shared by all its pages,
+and every computed search notes its filters in a `Recent` set first. When an upload commits,
+one multi-search asks the engine, for each search noted within an entry's lifetime, whether any
+of the upload's lines matches its filters (or any line whose pattern template the upload
+generalised, since results show templates); only those scopes are bumped. The engine's own
+analysis decides the match, so a search the upload changed is never left cached: a search noted
+before it computed is checked at commit, and one computed after the commit saw the lines.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+import hashlib
+import logging
+from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlencode
 
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.http import QueryDict
 
-from cacheops.conf import CacheType
+from cacheops.conf import CacheType, cacheops_settings
+from cacheops.exceptions import CacheUnavailable
 from cacheops.invalidation import invalidate
 from cacheops.keys import make_cache_key
-from dashboard.ingest.levels import LEVELS
+from cacheops.rankings import Recent
+
+logger = logging.getLogger(__name__)
 
 UPLOAD_AFFECTS = (CacheType.DASHBOARD, CacheType.ANALYTICS, CacheType.SEARCH)
 INDEXED_UPLOAD_AFFECTS = (CacheType.DASHBOARD, CacheType.ANALYTICS)
 PRODUCT_AFFECTS = (CacheType.PRODUCT, CacheType.ANALYTICS)
 
-# The scope value standing for "no filter on this": never a level, a day, or (in practice) a product slug;
-# were a product named so, its searches would only be invalidated more often, never less.
-ANY = "all"
-# A search over a longer window depends on all days: more scopes per hit would cost more than they save.
-MAX_SCOPED_DAYS = 14
+# What selects a search's lines; the page, its size and the cursor only choose among them.
+SEARCH_FILTERS = ("q", "level", "source", "product", "pattern_id", "from", "to")
+# Past this many distinct searches in an entry's lifetime, one multi-search would cost more than
+# the misses it saves: an upload then invalidates every search.
+MAX_CHECKED_SEARCHES = 2000
 
 
 def user_scope(user_id: object) -> str:
@@ -82,78 +88,78 @@ def own_scopes(request: Any) -> list[str]:
     return [user_scope(request.user.pk)]
 
 
-def lines_scope(product: str, level: str, day: str) -> str:
-    """The scope of the lines of one product, level and UTC day (`ANY` for "whichever")."""
-    return f"lines:{product or ANY}:{level or ANY}:{day or ANY}"
+def search_filters(params: Any) -> str:
+    """The filters of a search's query string, in one spelling: what its pages have in common."""
+    return urlencode(sorted((name, value) for name in SEARCH_FILTERS for value in params.getlist(name)))
 
 
-@dataclass
-class LineCoverage:
-    """Where an upload's lines fall: its product, and each level and UTC day seen (collected while indexing)."""
-
-    product: str = ""
-    levels: set[str] = field(default_factory=set)
-    days: set[str] = field(default_factory=set)
-
-    def add(self, level: str | None, moment: datetime) -> None:
-        self.levels.add(level or "")
-        self.days.add(moment.astimezone(UTC).date().isoformat())
-
-    def scopes(self) -> list[str]:
-        """Every search scope a line of the upload falls in, with `ANY` for each dimension too."""
-        products = {ANY, self.product} if self.product else {ANY}
-        levels = {ANY} | {level for level in self.levels if level in LEVELS}
-        days = {ANY} | self.days
-        return sorted(lines_scope(product, level, day) for product in products for level in levels for day in days)
+def search_scope_of(filters: str) -> str:
+    return f"search:{hashlib.md5(filters.encode(), usedforsecurity=False).hexdigest()[:20]}"
 
 
 def search_scopes(request: Any) -> list[str]:
-    """The scopes a search depends on, from its filters: product, levels, and the UTC days of its window.
-
-    Read from the raw query (this runs on every hit, before the view validates anything); what
-    cannot be read is treated as no filter, which only makes the entry depend on more.
-    """
-    params = request.query_params
-    product = params.get("product", "").strip()
-    levels = [part.strip().upper() for part in params.get("level", "").split(",") if part.strip()]
-    if not levels or any(level not in LEVELS for level in levels):
-        levels = [ANY]
-    days = _window_days(params.get("from"), params.get("to")) or [ANY]
-    return [lines_scope(product, level, day) for level in dict.fromkeys(levels) for day in days]
+    """The scope a cached search depends on (run on every hit: a sort and a hash of its filters)."""
+    return [search_scope_of(search_filters(request.query_params))]
 
 
-def _window_days(date_from: str | None, date_to: str | None) -> list[str]:
-    """The UTC days from `date_from` to `date_to`, or [] when either is missing or unreadable, or too many."""
-    start, end = _utc(date_from), _utc(date_to)
-    if start is None or end is None or end < start or (end - start).days >= MAX_SCOPED_DAYS:
-        return []
-    return [(start + timedelta(days=offset)).isoformat() for offset in range((end - start).days + 1)]
+def _recent_searches() -> Recent:
+    # As long as an entry can be answered: its TTL, then the longer of its stale windows.
+    lifetime = cacheops_settings.TIMEOUTS[CacheType.SEARCH.value] + max(
+        cacheops_settings.STALE_WHILE_REVALIDATE[CacheType.SEARCH.value],
+        cacheops_settings.STALE_IF_ERROR[CacheType.SEARCH.value])
+    return Recent("dashboard:recent-searches", seconds=lifetime)
 
 
-def _utc(value: str | None) -> date | None:
-    """The UTC date of an ISO 8601 time as the search reads it (naive times in the project's zone)."""
-    try:
-        moment = parse_datetime(value.strip()) if value else None
-    except ValueError:
-        return None
-    if moment is None:
-        return None
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment.astimezone(UTC).date()
+def note_search(params: Any) -> bool:
+    """Note a search about to be computed; False when it could not be noted (then its answer must not be cached)."""
+    return _recent_searches().touch(search_filters(params))
 
 
-def invalidate_after_upload(owner_id: int | None, coverage: LineCoverage | None = None) -> None:
+def invalidate_after_upload(owner_id: int | None, *, upload_id: int | None = None, product: str = "",
+                            generalised_patterns: Iterable[str] = ()) -> None:
     """New (or removed) lines change the dashboard, the trends, the searches and the uploader's own answers.
 
-    With the upload's `coverage`, only the searches its lines can match are invalidated; without
-    it (a failed or removed upload, whose lines are not known), every search.
+    With the `upload_id` of an indexed upload, only the searches its lines (or the lines of the
+    pattern templates it generalised) match are invalidated; without it, every search.
     """
     scopes = [user_scope(owner_id)] if owner_id is not None else []
-    if coverage is None:
+    touched = None
+    if upload_id is not None:
+        touched = searches_touched_by(upload_id, product=product, generalised_patterns=list(generalised_patterns))
+    if touched is None:
         invalidate(types=UPLOAD_AFFECTS, scopes=scopes)
     else:
-        invalidate(types=INDEXED_UPLOAD_AFFECTS, scopes=[*scopes, *coverage.scopes()])
+        invalidate(types=INDEXED_UPLOAD_AFFECTS, scopes=[*scopes, *touched])
+
+
+def searches_touched_by(upload_id: int, *, product: str, generalised_patterns: list[str]) -> list[str] | None:
+    """The scopes of the noted searches that match a line of the upload; None when that cannot be told."""
+    from dashboard import client, queries
+    from dashboard.exceptions import SearchUnavailable
+    from dashboard.serializers import LogFilterSerializer
+
+    try:
+        noted = _recent_searches().members()
+    except CacheUnavailable:
+        return None
+    if len(noted) > MAX_CHECKED_SEARCHES:
+        return None
+    checks: list[tuple[str, Any]] = []
+    for filters in noted:
+        params = LogFilterSerializer(data=QueryDict(filters))
+        if params.is_valid():  # an invalid search answered 400, which is never cached
+            criteria = params.to_criteria()
+            checks.append((search_scope_of(filters), queries.touched_query(
+                criteria, upload_id=upload_id, product=product, pattern_ids=generalised_patterns)))
+    if not checks:
+        return []
+    try:
+        matched = client.any_matches([query for _, query in checks])
+    except SearchUnavailable as exc:
+        logger.warning("Could not tell which cached searches upload %s changed (%s): invalidating every search.",
+                       upload_id, exc)
+        return None
+    return [scope for (scope, _), hit in zip(checks, matched, strict=True) if hit]
 
 
 def invalidate_user(user_id: int) -> None:

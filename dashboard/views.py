@@ -32,6 +32,7 @@ from dashboard.indexing import TooManyUploads, ingest_file, start_upload, sweep_
 from dashboard.ingest import InvalidLogFile
 from dashboard.invalidation import (
     current_user_key,
+    note_search,
     own_scopes,
     profile_key,
     profile_scopes,
@@ -111,7 +112,12 @@ class SearchView(SearchEngineErrorsMixin, APIView):
         criteria = params.to_criteria()
         if criteria.q:
             record_search(request.get_full_path())
-        return Response(reports.search_logs(criteria))
+        # Noted before it is computed, so an upload committing meanwhile checks it (dashboard/invalidation.py).
+        noted = note_search(request.query_params)
+        response = Response(reports.search_logs(criteria))
+        if not noted:
+            response["Cache-Control"] = "no-store"  # an upload could not tell it is stale: never keep it
+        return response
 
 
 class TrendsView(SearchEngineErrorsMixin, APIView):

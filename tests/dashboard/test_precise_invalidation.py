@@ -1,18 +1,19 @@
 """
 An indexed upload invalidates only the cached searches its lines can change (dashboard/invalidation.py).
 
-Searches are cached under several filters, an upload of one product's INFO and ERROR lines of
-today arrives, and each search is asked again: the ones the new lines cannot match stay HIT, and
-every answer still served from the cache is checked against the answer computed afresh.
+Searches are cached under several filters and words, an upload of one product's INFO and ERROR
+lines of today arrives, and each search is asked again: the ones the new lines cannot match stay
+HIT, and every answer still served from the cache is checked against the answer computed afresh.
 """
 
 from __future__ import annotations
 
 import pytest
+from django.http import QueryDict
 
 from cacheops.conf import CacheType
 from cacheops.invalidation import invalidate
-from dashboard.invalidation import LineCoverage, lines_scope, search_scopes
+from dashboard.invalidation import search_scopes
 from dashboard.models import Product
 from tests.dashboard.conftest import ago, json_lines
 
@@ -51,10 +52,13 @@ def searches(now) -> dict[str, dict]:
         "beta today": {"product": "beta", **today},
         "since three days": {"from": ago(now, days=3, hours=1)},
         "second page": {"q": "served", "size": 5, "page": 2},
+        "words only in the old lines": {"q": "beta served"},
+        "a word only in the new lines": {"q": "again"},
     }
 
 
-STAY_CACHED = {"beta", "warnings", "alpha warnings", "ten days ago", "alpha ten days ago", "beta today"}
+STAY_CACHED = {"beta", "warnings", "alpha warnings", "ten days ago", "alpha ten days ago", "beta today",
+               "words only in the old lines"}
 
 
 def test_an_upload_invalidates_only_the_searches_it_can_change(api, ingest, now, products, user, history):
@@ -82,7 +86,7 @@ def test_an_upload_invalidates_only_the_searches_it_can_change(api, ingest, now,
     # The upload did change the answers it invalidated, and none of those it left cached.
     changed = {name for name in asked if fresh[name].json() != before[name]}
     assert changed == {"everything", "alpha", "alpha errors", "alpha warnings or errors", "today",
-                       "since three days", "second page"}
+                       "since three days", "second page", "a word only in the new lines"}
 
 
 def test_a_failed_or_removed_upload_invalidates_every_search(api, ingest, now, history):
@@ -94,31 +98,57 @@ def test_a_failed_or_removed_upload_invalidates_every_search(api, ingest, now, h
     assert api.get("/api/search", params)["X-Cache"] == "MISS"
 
 
-def test_coverage_names_each_product_level_and_utc_day_with_all_in_each_place(now):
-    coverage = LineCoverage(product="alpha")
-    coverage.add("ERROR", now)
-    coverage.add("", now)  # a line of no level can only be matched by searches of every level
-    day = now.date().isoformat()
-    assert set(coverage.scopes()) == {
-        lines_scope(product, level, moment)
-        for product in ("alpha", "all") for level in ("ERROR", "all") for moment in (day, "all")
-    }
+def test_an_upload_that_generalises_a_template_invalidates_the_searches_showing_it(api, ingest, now, products,
+                                                                                     user):
+    """Results show each line's current template: one the upload generalised changes old answers too."""
+    old = [{"timestamp": ago(now, minutes=minute), "level": "INFO", "logger": "app",
+            "message": "cache node apple finished compaction today"} for minute in (10, 11, 12)]
+    ingest(json_lines(old), product=products["alpha"], owner=user)
+    params = {"q": "apple"}
+    api.get("/api/search", params)
+    pattern = api.get("/api/search", params).json()["results"][0]["pattern"]
+    assert pattern == "cache node apple finished compaction today"
+
+    new = [{"timestamp": ago(now, minutes=1), "level": "INFO", "logger": "app",
+            "message": "cache node banana finished compaction today"}]
+    ingest(json_lines(new), product=products["alpha"], owner=user)
+    answer = api.get("/api/search", params)
+    assert answer["X-Cache"] == "MISS"
+    assert answer.json()["results"][0]["pattern"] == "cache node <*> finished compaction today"
+
+
+def test_searches_noted_past_the_limit_make_an_upload_invalidate_every_search(api, ingest, now, products, user,
+                                                                              monkeypatch):
+    monkeypatch.setattr("dashboard.invalidation.MAX_CHECKED_SEARCHES", 2)
+    for query in ("one", "two", "three"):
+        api.get("/api/search", {"q": query})
+    api.get("/api/search", {"q": "nowhere in the upload"})
+    ingest(json_lines([{"timestamp": ago(now, minutes=1), "level": "INFO", "message": "unrelated"}]),
+           product=products["alpha"], owner=user)
+    assert api.get("/api/search", {"q": "nowhere in the upload"})["X-Cache"] == "MISS"
+
+
+def test_an_engine_failure_while_checking_invalidates_every_search(api, ingest, now, products, user, monkeypatch):
+    from dashboard.exceptions import SearchUnavailable
+
+    api.get("/api/search", {"q": "nowhere in the upload"})
+
+    def fail(searches):
+        raise SearchUnavailable("the engine went away")
+
+    monkeypatch.setattr("dashboard.client.any_matches", fail)
+    ingest(json_lines([{"timestamp": ago(now, minutes=1), "level": "INFO", "message": "unrelated"}]),
+           product=products["alpha"], owner=user)
+    assert api.get("/api/search", {"q": "nowhere in the upload"})["X-Cache"] == "MISS"
+
+
+def test_all_pages_of_a_search_share_its_scope_and_the_order_of_filters_does_not_matter():
+    first = search_scopes(_Request("q=served&product=alpha&size=5&page=1"))
+    assert first == search_scopes(_Request("page=2&size=5&product=alpha&q=served"))
+    assert first == search_scopes(_Request("product=alpha&q=served&cursor=abc"))
+    assert first != search_scopes(_Request("product=beta&q=served"))
 
 
 class _Request:
-    def __init__(self, **params: str) -> None:
-        self.query_params = params
-
-
-@pytest.mark.parametrize(("params", "expected"), [
-    ({}, ["lines:all:all:all"]),
-    ({"product": "alpha", "level": "error,WARNING"}, ["lines:alpha:ERROR:all", "lines:alpha:WARNING:all"]),
-    ({"level": "ERROR,nonsense"}, ["lines:all:all:all"]),  # the view answers 400; depending on more is safe
-    ({"from": "2026-03-08T23:30:00+00:00", "to": "2026-03-10T00:30:00+01:00"},
-     ["lines:all:all:2026-03-08", "lines:all:all:2026-03-09"]),  # UTC days, whatever offset the client wrote
-    ({"from": "2026-01-01T00:00:00Z", "to": "2026-03-10T00:00:00Z"}, ["lines:all:all:all"]),  # too long a window
-    ({"from": "2026-03-08T00:00:00Z"}, ["lines:all:all:all"]),  # open-ended
-    ({"from": "yesterday", "to": "today"}, ["lines:all:all:all"]),
-])
-def test_search_scopes_read_the_filters(params, expected):
-    assert search_scopes(_Request(**params)) == expected
+    def __init__(self, query: str) -> None:
+        self.query_params = QueryDict(query)
