@@ -8,8 +8,9 @@ that user's scope (`user:{id}`), so a change of the user or an upload of theirs 
 their entries stale and leaves every other user's cached.
 
     change                          stale
-    an upload indexed               dashboard and analytics types; the uploader's scope; the
-                                    searches the engine says its lines match (below)
+    an upload indexed               dashboard type; the uploader's scope; the pattern lists; the
+                                    trends, unless every line is older than their longest window;
+                                    the searches the engine says its lines match (below)
     an upload failed or removed     dashboard, analytics and search types; the uploader's scope
     a user saved                    that user's scope (who-am-I, profile, own dashboard)
     a product saved or deleted      product and analytics types
@@ -29,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -39,11 +41,15 @@ from cacheops.exceptions import CacheUnavailable
 from cacheops.invalidation import invalidate
 from cacheops.keys import make_cache_key
 from cacheops.rankings import Recent
+from dashboard.conf import dashboard_settings
+from logdash.clock import clock
 
 logger = logging.getLogger(__name__)
 
 UPLOAD_AFFECTS = (CacheType.DASHBOARD, CacheType.ANALYTICS, CacheType.SEARCH)
-INDEXED_UPLOAD_AFFECTS = (CacheType.DASHBOARD, CacheType.ANALYTICS)
+INDEXED_UPLOAD_AFFECTS = (CacheType.DASHBOARD,)
+# The two kinds of analytics answers, so an upload of old lines leaves the trends cached.
+TRENDS_SCOPE, PATTERNS_SCOPE = "analytics:trends", "analytics:patterns"
 PRODUCT_AFFECTS = (CacheType.PRODUCT, CacheType.ANALYTICS)
 
 # What selects a search's lines; the page, its size and the cursor only choose among them.
@@ -88,6 +94,23 @@ def own_scopes(request: Any) -> list[str]:
     return [user_scope(request.user.pk)]
 
 
+def trends_scopes(request: Any) -> list[str]:
+    return [TRENDS_SCOPE]
+
+
+def patterns_scopes(request: Any) -> list[str]:
+    return [PATTERNS_SCOPE]
+
+
+def _changes_trends(newest_line: datetime | None, generalised_patterns: list[str]) -> bool:
+    """Whether an upload can change a trends answer: a line inside the longest window, or a template shown there."""
+    if generalised_patterns or newest_line is None:
+        return True
+    # A day of slack for the time zone the windows are counted in.
+    oldest_shown = clock.now() - timedelta(days=dashboard_settings.TRENDS_MAX_DAYS + 1)
+    return newest_line >= oldest_shown
+
+
 def search_filters(params: Any) -> str:
     """The filters of a search's query string, in one spelling: what its pages have in common."""
     return urlencode(sorted((name, value) for name in SEARCH_FILTERS for value in params.getlist(name)))
@@ -116,7 +139,7 @@ def note_search(params: Any) -> bool:
 
 
 def invalidate_after_upload(owner_id: int | None, *, upload_id: int | None = None, product: str = "",
-                            generalised_patterns: Iterable[str] = ()) -> None:
+                            generalised_patterns: Iterable[str] = (), newest_line: datetime | None = None) -> None:
     """New (or removed) lines change the dashboard, the trends, the searches and the uploader's own answers.
 
     With the `upload_id` of an indexed upload, only the searches its lines (or the lines of the
@@ -124,12 +147,14 @@ def invalidate_after_upload(owner_id: int | None, *, upload_id: int | None = Non
     """
     scopes = [user_scope(owner_id)] if owner_id is not None else []
     touched = None
+    generalised = list(generalised_patterns)
     if upload_id is not None:
-        touched = searches_touched_by(upload_id, product=product, generalised_patterns=list(generalised_patterns))
+        touched = searches_touched_by(upload_id, product=product, generalised_patterns=generalised)
     if touched is None:
         invalidate(types=UPLOAD_AFFECTS, scopes=scopes)
-    else:
-        invalidate(types=INDEXED_UPLOAD_AFFECTS, scopes=[*scopes, *touched])
+        return
+    analytics = [PATTERNS_SCOPE, *([TRENDS_SCOPE] if _changes_trends(newest_line, generalised) else [])]
+    invalidate(types=INDEXED_UPLOAD_AFFECTS, scopes=[*scopes, *analytics, *touched])
 
 
 def searches_touched_by(upload_id: int, *, product: str, generalised_patterns: list[str]) -> list[str] | None:

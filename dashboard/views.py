@@ -34,9 +34,11 @@ from dashboard.invalidation import (
     current_user_key,
     note_search,
     own_scopes,
+    patterns_scopes,
     profile_key,
     profile_scopes,
     search_scopes,
+    trends_scopes,
     user_dashboard_key,
 )
 from dashboard.models import LogFormat, Product, Upload
@@ -125,7 +127,7 @@ class TrendsView(SearchEngineErrorsMixin, APIView):
 
     @extend_schema(operation_id="getTrends", parameters=[TrendsParamsSerializer],
                    responses={200: TrendsSerializer, 503: SEARCH_UNAVAILABLE})
-    @cache_response(CacheType.ANALYTICS, shared=True, query_params=TrendsParamsSerializer)
+    @cache_response(CacheType.ANALYTICS, shared=True, query_params=TrendsParamsSerializer, scopes=trends_scopes)
     def get(self, request: Request) -> Response:
         params = TrendsParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -137,7 +139,7 @@ class PatternsView(SearchEngineErrorsMixin, APIView):
 
     @extend_schema(operation_id="listPatterns", parameters=[PatternsParamsSerializer],
                    responses={200: PatternsPageSerializer, 503: SEARCH_UNAVAILABLE})
-    @cache_response(CacheType.ANALYTICS, shared=True, query_params=PatternsParamsSerializer)
+    @cache_response(CacheType.ANALYTICS, shared=True, query_params=PatternsParamsSerializer, scopes=patterns_scopes)
     def get(self, request: Request) -> Response:
         params = PatternsParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)

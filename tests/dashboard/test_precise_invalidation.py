@@ -152,3 +152,20 @@ def test_all_pages_of_a_search_share_its_scope_and_the_order_of_filters_does_not
 class _Request:
     def __init__(self, query: str) -> None:
         self.query_params = QueryDict(query)
+
+
+def test_an_upload_of_old_lines_leaves_the_trends_cached_but_not_the_dashboard(api, ingest, now, products, user,
+                                                                              history):
+    for path in ("/api/analytics/trends", "/api/dashboard", "/api/analytics/patterns"):
+        api.get(path)
+    old = [{"timestamp": ago(now, days=400, minutes=minute), "level": "ERROR", "logger": "app",
+            "message": f"request alpha error served {minute}"} for minute in (5, 50)]  # existing templates
+    ingest(json_lines(old), product=products["alpha"], owner=user)
+    assert api.get("/api/analytics/trends")["X-Cache"] == "HIT"
+    assert api.get("/api/dashboard")["X-Cache"] == "MISS"  # totals count every line
+    assert api.get("/api/analytics/patterns")["X-Cache"] == "MISS"  # pattern counts too
+
+    recent = [{"timestamp": ago(now, days=80), "level": "ERROR", "logger": "app",
+               "message": "request alpha error served 5"}]
+    ingest(json_lines(recent), product=products["alpha"], owner=user)
+    assert api.get("/api/analytics/trends")["X-Cache"] == "MISS"
