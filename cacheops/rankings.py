@@ -19,6 +19,7 @@ from cacheops.backends import response_redis
 from cacheops.exceptions import CacheUnavailable
 from cacheops.keys import make_aux_key
 from cacheops.resilience import call_redis
+from logdash.clock import clock
 
 logger = logging.getLogger("cacheops")
 
@@ -59,4 +60,47 @@ class Ranking:
         except CacheUnavailable as exc:
             logger.warning("[CACHE] could not read the %s ranking: %s", self.name, exc)
             return []
+        return [member.decode() if isinstance(member, bytes) else member for member in members]
+
+
+class Recent:
+    """Strings seen in the last `seconds` (a Redis sorted set scored by when each was last seen).
+
+    For an app's own bookkeeping about its cached answers, such as which searches may still be
+    in the cache: older members are dropped as new ones arrive, never by count, so a reader can
+    trust that every member seen within the window is there.
+    """
+
+    def __init__(self, name: str, *, seconds: float) -> None:
+        if seconds <= 0:
+            raise ValueError(f"Recent({name!r}, seconds={seconds!r}): the window must be a positive number of seconds.")
+        self.name = name
+        self.seconds = seconds
+
+    def touch(self, member: str) -> bool:
+        """Note `member` as seen now; return False (logged) when Redis failed."""
+        redis = response_redis()
+        key = redis.key(make_aux_key(self.name))
+        now = clock.time()
+
+        def note() -> None:
+            with redis.client.pipeline(transaction=False) as pipe:
+                pipe.zadd(key, {member: now})
+                pipe.zremrangebyscore(key, "-inf", now - self.seconds)
+                pipe.expire(key, int(self.seconds) + 1)
+                pipe.execute()
+
+        try:
+            call_redis(note, f"note in {self.name}")
+        except CacheUnavailable as exc:
+            logger.debug("[CACHE] not noted in %s: %s", self.name, exc)
+            return False
+        return True
+
+    def members(self) -> list[str]:
+        """Every member seen within the window, most recent first; raises CacheUnavailable when Redis failed."""
+        redis = response_redis()
+        key = redis.key(make_aux_key(self.name))
+        since = clock.time() - self.seconds
+        members = call_redis(lambda: redis.client.zrevrangebyscore(key, "+inf", since), f"read {self.name}")
         return [member.decode() if isinstance(member, bytes) else member for member in members]

@@ -24,7 +24,7 @@ from django.dispatch import receiver
 from elastic_transport import ApiError, TransportError, Urllib3HttpNode
 from elasticsearch import Elasticsearch, helpers
 from elasticsearch import exceptions as es_exceptions
-from elasticsearch_dsl import Search
+from elasticsearch_dsl import MultiSearch, Search
 from elasticsearch_dsl.response import Response
 
 from dashboard.conf import dashboard_settings
@@ -190,6 +190,19 @@ def count(search: Search) -> int:
             return int(search.using(get_client()).count())
         except es_exceptions.NotFoundError:
             return 0
+
+
+def any_matches(searches: list[Search]) -> list[bool]:
+    """Whether each search matches at least one document, in one multi-search request."""
+    multi = MultiSearch(index=dashboard_settings.INDEX_ALIAS)
+    for search in searches:
+        multi = multi.add(search)
+    with timed_search_query(), search_errors():
+        try:
+            responses = multi.using(get_client()).execute()
+        except es_exceptions.NotFoundError:
+            return [False] * len(searches)
+    return [response.hits.total.value > 0 for response in responses]
 
 
 def refresh() -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from time import monotonic, perf_counter, sleep
 from typing import BinaryIO
@@ -59,26 +59,29 @@ class _Tally:
     read: int = 0
     unparsed: int = 0
     future: int = 0
+    generalised_patterns: set[str] = field(default_factory=set)
+    newest: datetime | None = None
 
 
-def _timestamp(line: ParsedLine, *, latest: datetime, fallback: str, tally: _Tally) -> str:
+def _timestamp(line: ParsedLine, *, latest: datetime, fallback: datetime, tally: _Tally) -> datetime:
     """The line's time, unless it has none or lies beyond `latest`: then the upload's time (counted)."""
     if line.timestamp is None:
         return fallback
     if line.timestamp > latest:
         tally.future += 1
         return fallback
-    return line.timestamp.isoformat()
+    return line.timestamp
 
 
 def _documents(lines: Iterable[ParsedLine], upload: Upload, tally: _Tally,
                progress: Callable[[int], None] | None, *, now: datetime) -> Iterator[dict]:
     """Turn parsed lines into bulk actions, counting as they stream past."""
     product = upload.product.slug if upload.product_id else ""
-    fallback_time = (upload.created_at or now).astimezone(UTC).isoformat()
+    fallback_time = (upload.created_at or now).astimezone(UTC)
     latest = now + timedelta(seconds=dashboard_settings.MAX_FUTURE_SECONDS)
     max_chars = dashboard_settings.MAX_MESSAGE_CHARS
     patterns = PatternAssigner(product)
+    tally.generalised_patterns = patterns.generalised  # filled as the blocks are mined
     for line, pattern in patterns.assign(lines):
         tally.read += 1
         if not line.parsed:
@@ -86,10 +89,13 @@ def _documents(lines: Iterable[ParsedLine], upload: Upload, tally: _Tally,
         if progress and tally.read % 1000 == 0:
             progress(tally.read)
         message = line.message[:max_chars]
+        moment = _timestamp(line, latest=latest, fallback=fallback_time, tally=tally)
+        if tally.newest is None or moment > tally.newest:
+            tally.newest = moment
         yield {
             "_id": f"{upload.pk}-{line.line_number}",
             "_source": {
-                "@timestamp": _timestamp(line, latest=latest, fallback=fallback_time, tally=tally),
+                "@timestamp": moment.isoformat(),
                 "level": line.level,
                 "message": message,
                 "message_truncated": len(line.message) > max_chars,
@@ -139,7 +145,10 @@ def ingest_file(upload: Upload, fileobj: BinaryIO, *, progress: Callable[[int], 
     upload.completed_at = clock.now()
     report.store_on(upload)
     upload.save()
-    transaction.on_commit(lambda: invalidate_after_upload(upload.owner_id))
+    product = upload.product.slug if upload.product_id else ""
+    transaction.on_commit(lambda: invalidate_after_upload(upload.owner_id, upload_id=upload.pk, product=product,
+                                                          generalised_patterns=tally.generalised_patterns,
+                                                          newest_line=tally.newest))
     metrics.record_upload(lines_indexed=indexed, seconds=perf_counter() - started)
     return IngestResult(upload.pk, upload.detected_format, tally.read, indexed, tally.unparsed, tally.future)
 

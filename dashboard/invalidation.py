@@ -8,21 +8,55 @@ that user's scope (`user:{id}`), so a change of the user or an upload of theirs 
 their entries stale and leaves every other user's cached.
 
     change                          stale
-    an upload (done, failed, gone)  dashboard, analytics and search types; the uploader's scope
+    an upload indexed               dashboard type; the uploader's scope; the pattern lists; the
+                                    trends, unless every line is older than their longest window;
+                                    the searches the engine says its lines match (below)
+    an upload failed or removed     dashboard, analytics and search types; the uploader's scope
     a user saved                    that user's scope (who-am-I, profile, own dashboard)
     a product saved or deleted      product and analytics types
+
+Searches are invalidated in the manner of surrogate keys, with the search engine as the judge.
+A cached search depends on the scope `search:{digest of its filters}`, shared by all its pages,
+and every computed search notes its filters in a `Recent` set first. When an upload commits,
+one multi-search asks the engine, for each search noted within an entry's lifetime, whether any
+of the upload's lines matches its filters (or any line whose pattern template the upload
+generalised, since results show templates); only those scopes are bumped. The engine's own
+analysis decides the match, so a search the upload changed is never left cached: a search noted
+before it computed is checked at commit, and one computed after the commit saw the lines.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
-from cacheops.conf import CacheType
+from django.http import QueryDict
+
+from cacheops.conf import CacheType, cacheops_settings
+from cacheops.exceptions import CacheUnavailable
 from cacheops.invalidation import invalidate
 from cacheops.keys import make_cache_key
+from cacheops.rankings import Recent
+from dashboard.conf import dashboard_settings
+from logdash.clock import clock
+
+logger = logging.getLogger(__name__)
 
 UPLOAD_AFFECTS = (CacheType.DASHBOARD, CacheType.ANALYTICS, CacheType.SEARCH)
+INDEXED_UPLOAD_AFFECTS = (CacheType.DASHBOARD,)
+# The two kinds of analytics answers, so an upload of old lines leaves the trends cached.
+TRENDS_SCOPE, PATTERNS_SCOPE = "analytics:trends", "analytics:patterns"
 PRODUCT_AFFECTS = (CacheType.PRODUCT, CacheType.ANALYTICS)
+
+# What selects a search's lines; the page, its size and the cursor only choose among them.
+SEARCH_FILTERS = ("q", "level", "source", "product", "pattern_id", "from", "to")
+# Past this many distinct searches in an entry's lifetime, one multi-search would cost more than
+# the misses it saves: an upload then invalidates every search.
+MAX_CHECKED_SEARCHES = 2000
 
 
 def user_scope(user_id: object) -> str:
@@ -60,9 +94,97 @@ def own_scopes(request: Any) -> list[str]:
     return [user_scope(request.user.pk)]
 
 
-def invalidate_after_upload(owner_id: int | None) -> None:
-    """New (or removed) lines change the dashboard, the trends, the searches and the uploader's own answers."""
-    invalidate(types=UPLOAD_AFFECTS, scopes=[user_scope(owner_id)] if owner_id is not None else [])
+def trends_scopes(request: Any) -> list[str]:
+    return [TRENDS_SCOPE]
+
+
+def patterns_scopes(request: Any) -> list[str]:
+    return [PATTERNS_SCOPE]
+
+
+def _changes_trends(newest_line: datetime | None, generalised_patterns: list[str]) -> bool:
+    """Whether an upload can change a trends answer: a line inside the longest window, or a template shown there."""
+    if generalised_patterns or newest_line is None:
+        return True
+    # A day of slack for the time zone the windows are counted in.
+    oldest_shown = clock.now() - timedelta(days=dashboard_settings.TRENDS_MAX_DAYS + 1)
+    return newest_line >= oldest_shown
+
+
+def search_filters(params: Any) -> str:
+    """The filters of a search's query string, in one spelling: what its pages have in common."""
+    return urlencode(sorted((name, value) for name in SEARCH_FILTERS for value in params.getlist(name)))
+
+
+def search_scope_of(filters: str) -> str:
+    return f"search:{hashlib.md5(filters.encode(), usedforsecurity=False).hexdigest()[:20]}"
+
+
+def search_scopes(request: Any) -> list[str]:
+    """The scope a cached search depends on (run on every hit: a sort and a hash of its filters)."""
+    return [search_scope_of(search_filters(request.query_params))]
+
+
+def _recent_searches() -> Recent:
+    # As long as an entry can be answered: its TTL, then the longer of its stale windows.
+    lifetime = cacheops_settings.TIMEOUTS[CacheType.SEARCH.value] + max(
+        cacheops_settings.STALE_WHILE_REVALIDATE[CacheType.SEARCH.value],
+        cacheops_settings.STALE_IF_ERROR[CacheType.SEARCH.value])
+    return Recent("dashboard:recent-searches", seconds=lifetime)
+
+
+def note_search(params: Any) -> bool:
+    """Note a search about to be computed; False when it could not be noted (then its answer must not be cached)."""
+    return _recent_searches().touch(search_filters(params))
+
+
+def invalidate_after_upload(owner_id: int | None, *, upload_id: int | None = None, product: str = "",
+                            generalised_patterns: Iterable[str] = (), newest_line: datetime | None = None) -> None:
+    """New (or removed) lines change the dashboard, the trends, the searches and the uploader's own answers.
+
+    With the `upload_id` of an indexed upload, only the searches its lines (or the lines of the
+    pattern templates it generalised) match are invalidated; without it, every search.
+    """
+    scopes = [user_scope(owner_id)] if owner_id is not None else []
+    touched = None
+    generalised = list(generalised_patterns)
+    if upload_id is not None:
+        touched = searches_touched_by(upload_id, product=product, generalised_patterns=generalised)
+    if touched is None:
+        invalidate(types=UPLOAD_AFFECTS, scopes=scopes)
+        return
+    analytics = [PATTERNS_SCOPE, *([TRENDS_SCOPE] if _changes_trends(newest_line, generalised) else [])]
+    invalidate(types=INDEXED_UPLOAD_AFFECTS, scopes=[*scopes, *analytics, *touched])
+
+
+def searches_touched_by(upload_id: int, *, product: str, generalised_patterns: list[str]) -> list[str] | None:
+    """The scopes of the noted searches that match a line of the upload; None when that cannot be told."""
+    from dashboard import client, queries
+    from dashboard.exceptions import SearchUnavailable
+    from dashboard.serializers import LogFilterSerializer
+
+    try:
+        noted = _recent_searches().members()
+    except CacheUnavailable:
+        return None
+    if len(noted) > MAX_CHECKED_SEARCHES:
+        return None
+    checks: list[tuple[str, Any]] = []
+    for filters in noted:
+        params = LogFilterSerializer(data=QueryDict(filters))
+        if params.is_valid():  # an invalid search answered 400, which is never cached
+            criteria = params.to_criteria()
+            checks.append((search_scope_of(filters), queries.touched_query(
+                criteria, upload_id=upload_id, product=product, pattern_ids=generalised_patterns)))
+    if not checks:
+        return []
+    try:
+        matched = client.any_matches([query for _, query in checks])
+    except SearchUnavailable as exc:
+        logger.warning("Could not tell which cached searches upload %s changed (%s): invalidating every search.",
+                       upload_id, exc)
+        return None
+    return [scope for (scope, _), hit in zip(checks, matched, strict=True) if hit]
 
 
 def invalidate_user(user_id: int) -> None:

@@ -158,6 +158,17 @@ def patterns_query(criteria: SearchCriteria, *, buckets: int) -> Search:
     return search
 
 
+def touched_query(criteria: SearchCriteria, *, upload_id: int, product: str, pattern_ids: list[str]) -> Search:
+    """Does a search's filters match a line of this upload, or a line whose template it generalised?
+
+    Only whether one exists matters: no hits are returned and the engine may stop at the first.
+    """
+    touched = Q("term", upload_id=upload_id)
+    if pattern_ids:
+        touched |= Q("bool", filter=[Q("term", product=product), Q("terms", pattern_id=pattern_ids)])
+    return _filtered(_logs().filter(touched), criteria).extra(size=0, terminate_after=1, track_total_hits=1)
+
+
 def upload_lines_query(upload_id: int) -> Search:
     """Every line of one upload: to count them or to delete them after a failed upload."""
     return _logs().filter("term", upload_id=upload_id)

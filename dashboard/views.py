@@ -30,7 +30,17 @@ from dashboard.conf import dashboard_settings
 from dashboard.exceptions import SearchEngineErrorsMixin
 from dashboard.indexing import TooManyUploads, ingest_file, start_upload, sweep_stale_uploads
 from dashboard.ingest import InvalidLogFile
-from dashboard.invalidation import current_user_key, own_scopes, profile_key, profile_scopes, user_dashboard_key
+from dashboard.invalidation import (
+    current_user_key,
+    note_search,
+    own_scopes,
+    patterns_scopes,
+    profile_key,
+    profile_scopes,
+    search_scopes,
+    trends_scopes,
+    user_dashboard_key,
+)
 from dashboard.models import LogFormat, Product, Upload
 from dashboard.openapi import (
     PAYLOAD_TOO_LARGE,
@@ -97,14 +107,19 @@ class SearchView(SearchEngineErrorsMixin, APIView):
 
     @extend_schema(operation_id="searchLogs", parameters=[SearchParamsSerializer],
                    responses={200: SearchResultsSerializer, 503: SEARCH_UNAVAILABLE})
-    @cache_response(CacheType.SEARCH, shared=True, query_params=SearchParamsSerializer)
+    @cache_response(CacheType.SEARCH, shared=True, query_params=SearchParamsSerializer, scopes=search_scopes)
     def get(self, request: Request) -> Response:
         params = SearchParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         criteria = params.to_criteria()
         if criteria.q:
             record_search(request.get_full_path())
-        return Response(reports.search_logs(criteria))
+        # Noted before it is computed, so an upload committing meanwhile checks it (dashboard/invalidation.py).
+        noted = note_search(request.query_params)
+        response = Response(reports.search_logs(criteria))
+        if not noted:
+            response["Cache-Control"] = "no-store"  # an upload could not tell it is stale: never keep it
+        return response
 
 
 class TrendsView(SearchEngineErrorsMixin, APIView):
@@ -112,7 +127,7 @@ class TrendsView(SearchEngineErrorsMixin, APIView):
 
     @extend_schema(operation_id="getTrends", parameters=[TrendsParamsSerializer],
                    responses={200: TrendsSerializer, 503: SEARCH_UNAVAILABLE})
-    @cache_response(CacheType.ANALYTICS, shared=True, query_params=TrendsParamsSerializer)
+    @cache_response(CacheType.ANALYTICS, shared=True, query_params=TrendsParamsSerializer, scopes=trends_scopes)
     def get(self, request: Request) -> Response:
         params = TrendsParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -124,7 +139,7 @@ class PatternsView(SearchEngineErrorsMixin, APIView):
 
     @extend_schema(operation_id="listPatterns", parameters=[PatternsParamsSerializer],
                    responses={200: PatternsPageSerializer, 503: SEARCH_UNAVAILABLE})
-    @cache_response(CacheType.ANALYTICS, shared=True, query_params=PatternsParamsSerializer)
+    @cache_response(CacheType.ANALYTICS, shared=True, query_params=PatternsParamsSerializer, scopes=patterns_scopes)
     def get(self, request: Request) -> Response:
         params = PatternsParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)

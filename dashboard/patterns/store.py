@@ -55,6 +55,8 @@ class PatternAssigner:
         PatternSet.objects.get_or_create(product=product)
         self.miner.load(LogPattern.objects.filter(product=product).values_list("pattern_id", "template"))
         self._stored = set(self.miner.by_id)
+        # Templates stored before this upload that it generalised: lines indexed earlier show them too.
+        self.generalised: set[str] = set()
 
     def assign(self, lines: Iterable[Line]) -> Iterator[tuple[Line, dict[str, str]]]:
         """Each line with the `pattern` and `pattern_id` fields of its document."""
@@ -87,6 +89,10 @@ class PatternAssigner:
                     aliases[cluster.pattern_id] = self._fold(cluster, self.miner.by_id[match.pattern_id])
             changed = [cluster for cluster in self.miner.by_id.values() if cluster.changed or
                        cluster.pattern_id not in self._stored]
+            their_ids = {pattern_id for pattern_id, _ in theirs}
+            self.generalised.update(cluster.pattern_id for cluster in changed
+                                    if cluster.changed and (cluster.pattern_id in self._stored
+                                                            or cluster.pattern_id in their_ids))
             stored = save_templates(self.product, changed)
         self.miner.load(stored)
         for cluster in changed:
