@@ -76,7 +76,7 @@ def main(sections: list[str]) -> int:
             results["ingest_bulk"] = ingest_speed.bulk_rate()
 
             _section("in-process latency (Django WSGI handler, no network)")
-            results["latency"] = latency.run()
+            results["latency"] = latency.run(token)
             _section("compression of the real payloads")
             results["compression"] = compression.run(_payloads(token))
 
