@@ -66,7 +66,7 @@ def run(token: str, rounds: int = 7, per_round: int = 400, miss_per_round: int =
     # as gunicorn servers that freeze after loading the app do.
     gc.collect()
     gc.freeze()
-    samples: dict[str, list[float]] = {name: [] for name in [*callers, MISS[0]]}
+    samples: dict[str, list[float]] = {name: [] for name in [*callers, *([MISS[0]] if miss_per_round else [])]}
     miss_call = make_caller(handler, MISS[1])
     names = list(callers)
     clock = time.perf_counter_ns
