@@ -9,6 +9,7 @@ urlpatterns = [
     path("bench/ours", views.Ours.as_view()),
     path("bench/ours-token-database", views.OursTokenDatabase.as_view()),
     path("bench/ours-token-cached", views.OursTokenCached.as_view()),
+    path("bench/slow-miss", views.SlowMiss.as_view()),
     path("bench/drf-extensions", views.DrfExtensions.as_view()),
     path("bench/cache-page", cache_page(300)(views.Plain.as_view())),
     path("bench/dashboard-uncached", views.UncachedDashboard.as_view()),

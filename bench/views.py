@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import zlib
 
 from django.http import HttpResponse
@@ -33,6 +34,10 @@ def make_payload() -> dict:
 
 
 PAYLOAD = make_payload()
+
+
+# As long as the reference design's uncached dashboard took.
+SLOW_MISS_SECONDS = 0.6
 
 
 class _Open(APIView):
@@ -79,6 +84,14 @@ class OursTokenCached(OursTokenDatabase):
 
     @cache_response(CacheType.DASHBOARD, query_params=(), shared=True)
     def get(self, request):
+        return Response(PAYLOAD)
+
+
+class SlowMiss(_Open):
+    """A miss that waits on a slow search engine: what sits in a worker while hits queue behind it."""
+
+    def get(self, request):
+        time.sleep(SLOW_MISS_SECONDS)
         return Response(PAYLOAD)
 
 

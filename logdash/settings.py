@@ -76,6 +76,7 @@ LOGDASH_ADMIN_USER = os.environ.get("LOGDASH_ADMIN_USER", "admin")
 LOGDASH_ADMIN_PASSWORD = os.environ.get("LOGDASH_ADMIN_PASSWORD", "admin")
 LOGDASH_DEMO_LINES = int(os.environ.get("LOGDASH_DEMO_LINES", "30000"))
 LOGDASH_WEB_WORKERS = int(os.environ.get("LOGDASH_WEB_WORKERS", "2"))
+LOGDASH_WEB_THREADS = int(os.environ.get("LOGDASH_WEB_THREADS", "8"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",

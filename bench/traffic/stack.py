@@ -1,5 +1,5 @@
 """
-The processes a replay runs against, started the way `make run` serves: gunicorn (sync workers)
+The processes a replay runs against, started the way `make run` serves: gunicorn (gthread workers)
 over a SQLite file, a Redis, and the embedded search engine behind a counting proxy.
 
 Each replay gets a copy-on-write clone of one prepared engine and a copy of one prepared
@@ -126,7 +126,8 @@ class Stack:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         command = [sys.executable, "-m", "gunicorn", "logdash.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                   "--workers", str(self.workers), "--timeout", "600", "--log-level", "warning",
+                   "--workers", str(self.workers), "--worker-class", "gthread", "--threads", "8",
+                   "--timeout", "600", "--log-level", "warning",
                    "--config", "python:logdash.gunicorn_conf"]
         self.processes.append(subprocess.Popen(command, cwd=ROOT, env=environment, preexec_fn=_die_with_parent))
         if (ROOT / "logdash" / "celery.py").exists():
