@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt requirements-dev.txt 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: run test test-at test-slow test-e2e chromium lint bench clean
+.PHONY: run test test-at test-slow test-e2e chromium lint bench bench-traffic clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	DEBUG=$${DEBUG-1} $(PY) -m bench
+
+# A compressed day of the Angular client's traffic, replayed cached and uncached (bench/traffic/).
+bench-traffic: $(STAMP)
+	DEBUG=$${DEBUG-1} $(PY) -m bench.traffic
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

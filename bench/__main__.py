@@ -23,7 +23,16 @@ from django.test.utils import override_settings  # noqa: E402
 from django_redis import get_redis_connection  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
-from bench import compression, http_load, ingest_speed, invalidation_scale, latency, patterns, stampede  # noqa: E402
+from bench import (  # noqa: E402
+    compression,
+    http_load,
+    ingest_speed,
+    invalidation_scale,
+    latency,
+    patterns,
+    serving,
+    stampede,
+)
 from bench.report import write_reports  # noqa: E402
 from bench.views import FLOOR_KEY, PAYLOAD  # noqa: E402
 from cacheops.conf import CacheType  # noqa: E402
@@ -76,12 +85,15 @@ def main(sections: list[str]) -> int:
             results["ingest_bulk"] = ingest_speed.bulk_rate()
 
             _section("in-process latency (Django WSGI handler, no network)")
-            results["latency"] = latency.run()
+            results["latency"] = latency.run(token)
             _section("compression of the real payloads")
             results["compression"] = compression.run(_payloads(token))
 
         _section("HTTP throughput through gunicorn (2 sync workers)")
-        results["http"] = http_load.run(environment)
+        results["http"] = http_load.run(environment, token)
+
+        _section("serving model: gunicorn sync, gthread and uvicorn, hits while slow misses hold workers")
+        results["serving"] = serving.run(environment, token)
 
         _section("stampede: 32 concurrent requests on a cold /api/dashboard")
         with override_settings(CACHES=caches):

@@ -44,9 +44,15 @@ def start_gunicorn(environment: dict[str, str], *, workers: int = 2, threads: in
     raise RuntimeError("gunicorn did not start for the benchmark")
 
 
-def _wrk(url: str, seconds: int, connections: int) -> dict:
+def _headers(url: str, token: str) -> dict[str, str]:
+    """What every request sends: JSON, and the token on the token-user variants."""
+    return {"Accept": "application/json", **({"Authorization": f"Token {token}"} if "token" in url else {})}
+
+
+def _wrk(url: str, seconds: int, connections: int, token: str = "") -> dict:
+    headers = [argument for name, value in _headers(url, token).items() for argument in ("-H", f"{name}: {value}")]
     output = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", "Accept: application/json", url],
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", *headers, url],
         capture_output=True, text=True, check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
@@ -60,14 +66,14 @@ def _wrk(url: str, seconds: int, connections: int) -> dict:
             "non_2xx": int(errors.group(1)) if errors else 0}
 
 
-def _python_load(url: str, seconds: int, connections: int) -> dict:
+def _python_load(url: str, seconds: int, connections: int, token: str = "") -> dict:
     deadline = time.monotonic() + seconds
     latencies: list[float] = []
     failures = [0]
     lock = threading.Lock()
 
     def worker() -> None:
-        request = urllib.request.Request(url, headers={"Accept": "application/json"})
+        request = urllib.request.Request(url, headers=_headers(url, token))
         while time.monotonic() < deadline:
             began = time.perf_counter()
             try:
@@ -90,20 +96,20 @@ def _python_load(url: str, seconds: int, connections: int) -> dict:
             "non_2xx": failures[0]}
 
 
-def run(environment: dict[str, str], *, rounds: int = 12, seconds: int = 2, connections: int = 8,
+def run(environment: dict[str, str], token: str, *, rounds: int = 12, seconds: int = 2, connections: int = 8,
         miss_rounds: int = 3) -> dict:
     load = _wrk if shutil.which("wrk") else _python_load
     process, base = start_gunicorn(environment)
     try:
         paths = {**VARIANTS, MISS[0]: MISS[1]}
         for path in paths.values():
-            urllib.request.urlopen(urllib.request.Request(base + path, headers={"Accept": "application/json"})).read()
+            urllib.request.urlopen(urllib.request.Request(base + path, headers=_headers(path, token))).read()
         results: dict[str, list[dict]] = {name: [] for name in paths}
         names = list(VARIANTS)
         for round_number in range(rounds):
             # Short runs, rotated: the machine's slow spells spread over every variant.
             for name in names[round_number % len(names):] + names[: round_number % len(names)]:
-                results[name].append(load(base + paths[name], seconds, connections))
+                results[name].append(load(base + paths[name], seconds, connections, token))
             if round_number < miss_rounds:
                 results[MISS[0]].append(load(base + MISS[1], seconds, connections))
     finally:

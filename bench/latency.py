@@ -20,19 +20,23 @@ VARIANTS = {
     "floor (1 GET + zlib)": "/bench/floor",
     "DRF floor (the same in an APIView)": "/bench/drf-floor",
     "ours (cache_response)": "/bench/ours",
+    "ours, token user (DRF TokenAuthentication)": "/bench/ours-token-database",
+    "ours, token user (logdash token table)": "/bench/ours-token-cached",
     "drf-extensions cache_response": "/bench/drf-extensions",
     "django cache_page": "/bench/cache-page",
 }
 MISS = ("uncached /api/dashboard (miss)", "/bench/dashboard-uncached")
 
 
-def make_caller(handler: WSGIHandler, path: str) -> Callable[[], tuple[str, dict]]:
+def make_caller(handler: WSGIHandler, path: str, token: str = "") -> Callable[[], tuple[str, dict]]:
     base = {
         "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
         "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "127.0.0.1",
         "HTTP_ACCEPT": "application/json", "wsgi.errors": sys.stderr, "wsgi.url_scheme": "http",
         "wsgi.version": (1, 0), "wsgi.multithread": False, "wsgi.multiprocess": True, "wsgi.run_once": False,
     }
+    if token and "token" in path:
+        base["HTTP_AUTHORIZATION"] = f"Token {token}"
     result: dict = {}
 
     def start_response(status: str, headers: list, exc_info=None) -> None:
@@ -49,9 +53,10 @@ def make_caller(handler: WSGIHandler, path: str) -> Callable[[], tuple[str, dict
     return call
 
 
-def run(rounds: int = 7, per_round: int = 400, miss_per_round: int = 5, block_size: int = 25) -> dict:
+def run(token: str, rounds: int = 7, per_round: int = 400, miss_per_round: int = 5, block_size: int = 25) -> dict:
+    """Every variant's median; `token` authenticates the token-user variants."""
     handler = WSGIHandler()
-    callers = {name: make_caller(handler, path) for name, path in VARIANTS.items()}
+    callers = {name: make_caller(handler, path, token) for name, path in VARIANTS.items()}
     for name, call in callers.items():  # prime the caches, check each answers 200 from its cache
         call()
         status, headers = call()
@@ -61,7 +66,7 @@ def run(rounds: int = 7, per_round: int = 400, miss_per_round: int = 5, block_si
     # as gunicorn servers that freeze after loading the app do.
     gc.collect()
     gc.freeze()
-    samples: dict[str, list[float]] = {name: [] for name in [*callers, MISS[0]]}
+    samples: dict[str, list[float]] = {name: [] for name in [*callers, *([MISS[0]] if miss_per_round else [])]}
     miss_call = make_caller(handler, MISS[1])
     names = list(callers)
     clock = time.perf_counter_ns

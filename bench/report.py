@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bench import ingest_speed
 from bench.patterns import table as patterns_table
+from bench.serving import table as serving_table
 
 
 def _latency_table(section: dict) -> list[str]:
@@ -81,6 +82,10 @@ def render(results: dict) -> str:
         "negotiation, response finalisation): every DRF hit pays it, so the distance from it is what the "
         "cache decorator itself costs. Our hit can come in at or under it: both floors use redis-py's "
         "`execute_command`, our hit a per-thread connection and a pre-packed MGET (cacheops/reader.py).",
+        "",
+        "## Serving model (hits while slow misses hold workers)",
+        "",
+        *(serving_table(results["serving"]) if "serving" in results else []),
         "",
         "## Stampede",
         "",

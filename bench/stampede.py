@@ -16,10 +16,10 @@ CONCURRENT = 32
 
 
 class CountingProxy:
-    """Forwards every request to the search engine and counts the searches."""
+    """Forwards every request to the search engine and counts them: all, and the searches among them."""
 
     def __init__(self, upstream: str) -> None:
-        self.upstream, self.searches, self.lock = upstream, 0, threading.Lock()
+        self.upstream, self.searches, self.requests, self.lock = upstream, 0, 0, threading.Lock()
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -29,8 +29,9 @@ class CountingProxy:
             def _forward(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
-                if "_search" in self.path or "_msearch" in self.path or "_count" in self.path:
-                    with proxy.lock:
+                with proxy.lock:
+                    proxy.requests += 1
+                    if "_search" in self.path or "_msearch" in self.path or "_count" in self.path:
                         proxy.searches += 1
                 headers = {k: v for k, v in self.headers.items() if k.lower() in ("content-type", "accept")}
                 request = urllib.request.Request(proxy.upstream + self.path, data=body, method=self.command,

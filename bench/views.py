@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 import zlib
 
 from django.http import HttpResponse
 from django_redis import get_redis_connection
-from rest_framework.permissions import AllowAny
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_extensions.cache.decorators import cache_response as drf_extensions_cache_response
@@ -14,6 +16,7 @@ from rest_framework_extensions.cache.decorators import cache_response as drf_ext
 from cacheops.conf import CacheType
 from cacheops.decorators import cache_response
 from dashboard.views import DashboardView
+from logdash.authentication import CachedTokenAuthentication
 
 FLOOR_KEY = "bench:floor"
 
@@ -31,6 +34,10 @@ def make_payload() -> dict:
 
 
 PAYLOAD = make_payload()
+
+
+# As long as the reference design's uncached dashboard took.
+SLOW_MISS_SECONDS = 0.6
 
 
 class _Open(APIView):
@@ -56,6 +63,35 @@ class DrfFloor(_Open):
 class Ours(_Open):
     @cache_response(CacheType.DASHBOARD, query_params=())
     def get(self, request):
+        return Response(PAYLOAD)
+
+
+class OursTokenDatabase(APIView):
+    """Ours behind `Authorization: Token`, read from the database on every request (DRF's TokenAuthentication)."""
+
+    authentication_classes = [TokenAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @cache_response(CacheType.DASHBOARD, query_params=(), shared=True)
+    def get(self, request):
+        return Response(PAYLOAD)
+
+
+class OursTokenCached(OursTokenDatabase):
+    """The same with logdash's token table (logdash/authentication.py), what the API uses."""
+
+    authentication_classes = [CachedTokenAuthentication]
+
+    @cache_response(CacheType.DASHBOARD, query_params=(), shared=True)
+    def get(self, request):
+        return Response(PAYLOAD)
+
+
+class SlowMiss(_Open):
+    """A miss that waits on a slow search engine: what sits in a worker while hits queue behind it."""
+
+    def get(self, request):
+        time.sleep(SLOW_MISS_SECONDS)
         return Response(PAYLOAD)
 
 

@@ -76,6 +76,7 @@ LOGDASH_ADMIN_USER = os.environ.get("LOGDASH_ADMIN_USER", "admin")
 LOGDASH_ADMIN_PASSWORD = os.environ.get("LOGDASH_ADMIN_PASSWORD", "admin")
 LOGDASH_DEMO_LINES = int(os.environ.get("LOGDASH_DEMO_LINES", "30000"))
 LOGDASH_WEB_WORKERS = int(os.environ.get("LOGDASH_WEB_WORKERS", "2"))
+LOGDASH_WEB_THREADS = int(os.environ.get("LOGDASH_WEB_THREADS", "8"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -174,9 +175,15 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # The response cache: see cacheops/conf.py for every key and its default.
 CACHEOPS = {}
 
+# How long a process may answer `Authorization: Token ...` without the database. A deleted token
+# (logout, password change, deactivated user) is dropped by every process within milliseconds over
+# Redis pub/sub; this is the bound only when Redis is unreachable at the moment of revocation. 0: off.
+LOGDASH_TOKEN_CACHE_SECONDS = float(os.environ.get("LOGDASH_TOKEN_CACHE_SECONDS", "60"))
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's token authentication without its per-request query: see logdash/authentication.py.
+        "logdash.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 _REVOKE = "_logdash_revoke_tokens"
@@ -44,3 +44,20 @@ def revoke_tokens(sender: type, instance: Any, created: bool = False, **kwargs: 
 
         Token.objects.filter(user=instance).delete()
         setattr(instance, _REVOKE, False)
+
+
+@receiver(post_delete, sender="authtoken.Token", dispatch_uid="logdash.tokens_announce_revocation")
+def announce_token_revocation(sender: type, instance: Any, **kwargs: Any) -> None:
+    """Every process's token table forgets a deleted token (`logdash.authentication`)."""
+    from logdash.authentication import publish_revocation
+
+    publish_revocation(f"token:{instance.key}")
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="logdash.tokens_announce_user_change")
+def announce_user_change(sender: type, instance: Any, created: bool = False, **kwargs: Any) -> None:
+    """A changed user (staff flag, name) is read afresh by every process on its next request."""
+    if not created:
+        from logdash.authentication import publish_revocation
+
+        publish_revocation(f"user:{instance.pk}")

@@ -1,5 +1,7 @@
 """Project-level views: liveness, and the token login documented for the schema."""
 
+import logging
+
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
@@ -12,9 +14,12 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from cacheops.resilience import DRIVER_ERRORS
 from dashboard.serializers import CurrentUserSerializer
 from logdash.clock import clock
 from logdash.health import get_health
+
+logger = logging.getLogger(__name__)
 
 _SERVICE = inline_serializer("ServiceState", {"up": serializers.BooleanField(), "detail": serializers.CharField()})
 _HEALTH = inline_serializer("Health", {
@@ -50,6 +55,22 @@ class HealthView(APIView):
         return Response(body, status=503 if down else 200)
 
 
+class LoginRateThrottle(ScopedRateThrottle):
+    """DRF's scoped throttle, letting logins through while its counters' store (Redis) is unreachable.
+
+    Refusing every login during a Redis outage would take the whole API down with the cache.
+    Guessing passwords stays bounded: django-axes keeps its failure counts in the database.
+    """
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        try:
+            return super().allow_request(request, view)
+        except DRIVER_ERRORS as exc:
+            logger.warning("The login rate limit is not applied: its counters in Redis are unreachable (%s). "
+                           "django-axes still locks out repeated failures.", exc)
+            return True
+
+
 class TokenView(ObtainAuthToken):
     """DRF's token login, rate-limited per client address (throttle scope `login`, LOGDASH_LOGIN_RATE).
 
@@ -58,7 +79,7 @@ class TokenView(ObtainAuthToken):
     """
 
     parser_classes = [JSONParser]  # ObtainAuthToken also reads forms; the API takes JSON bodies only
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [LoginRateThrottle]
     throttle_scope = "login"
 
     def get_throttles(self) -> list:

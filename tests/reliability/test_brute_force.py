@@ -108,3 +108,17 @@ def test_behind_one_proxy_the_address_it_forwarded_is_used(users):
     assert locked.status_code == 429  # the forged left entry is ignored: same client
     assert Client().post("/login/", {"username": "alice", "password": "pw"},
                          HTTP_X_FORWARDED_FOR="192.0.2.99").status_code == 302  # another client
+
+
+UNREACHABLE_CACHE = {"default": {"BACKEND": "cacheops.backends.RedisCache", "LOCATION": "redis://127.0.0.1:1/0",
+                                 "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2}}}
+
+
+@override_settings(CACHES=UNREACHABLE_CACHE)
+def test_logins_work_while_redis_is_down_and_failures_still_lock_out(users):
+    """The throttle's counters live in Redis; an outage must not turn every login into a 500."""
+    api = APIClient()
+    assert api.post("/api/auth/token", {"username": "alice", "password": "pw"}, format="json").status_code == 200
+    seen = statuses(lambda password: api.post("/api/auth/token", {"username": "bob", "password": password},
+                                              format="json"), count=8)
+    assert seen[:4] == [400] * 4 and set(seen[4:]) == {429}, seen  # django-axes counts in the database

@@ -137,8 +137,10 @@ class Command(BaseCommand):
         environment = [f"REDIS_URL={overrides['REDIS_URL']}", f"PROMETHEUS_MULTIPROC_DIR={self._metrics_dir()}"]
         if "ELASTICSEARCH_URL" in overrides:
             environment += [f"ELASTICSEARCH_URL={overrides['ELASTICSEARCH_URL']}", "ELASTICSEARCH_FLAVOR=osmem"]
+        # Threads per worker: a hit is answered while other threads wait on slow misses (bench/serving.py).
         command = [sys.executable, "-m", "gunicorn", "logdash.wsgi:application", "--bind", f"{host}:{port}",
-                   "--workers", str(workers), "--timeout", "600", "--access-logfile", "-",
+                   "--workers", str(workers), "--worker-class", "gthread",
+                   "--threads", str(settings.LOGDASH_WEB_THREADS), "--timeout", "600", "--access-logfile", "-",
                    "--config", "python:logdash.gunicorn_conf"]
         for item in environment:
             command += ["--env", item]
@@ -151,7 +153,8 @@ class Command(BaseCommand):
         self.stdout.flush()
         gunicorn = subprocess.Popen(command)
         self.services.append(RunningService("gunicorn", f"http://{host}:{port}", gunicorn, stop_grace=10))
-        self.stdout.write(f"gunicorn: master pid {gunicorn.pid}, {workers} workers")
+        self.stdout.write(f"gunicorn: master pid {gunicorn.pid}, {workers} workers x "
+                          f"{settings.LOGDASH_WEB_THREADS} threads")
         self.stdout.flush()
         code = gunicorn.wait()
         if code:

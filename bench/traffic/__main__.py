@@ -1,0 +1,138 @@
+"""
+`python -m bench.traffic` (`make bench-traffic`): the traffic model replayed cached and uncached.
+
+Prints the parameters, a table per endpoint, the engine's queries and CPU with and without the
+cache, the ideal-cache ceiling of the same trace, and each goal met or not; writes
+bench/results/traffic.json. `--duration SECONDS` (simulated) shortens or lengthens the replay.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import replace
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "logdash.settings")
+
+import django
+
+django.setup()
+
+from bench.measure import percentile  # noqa: E402
+from bench.traffic import ideal, report  # noqa: E402
+from bench.traffic.model import LOGHUB, Event, TrafficModel, build_trace, search_vocabulary  # noqa: E402
+from bench.traffic.replay import call, idle_latencies, log_in, replay  # noqa: E402
+from bench.traffic.stack import ROOT, PreparedData, Stack  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+DEMO_LINES = 30_000
+CALIBRATION_QUERIES = 5
+
+
+def measure_token_hit() -> dict:
+    done = subprocess.run([sys.executable, "-m", "bench.traffic.token_hit"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600, env={**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"})
+    if done.returncode:
+        raise RuntimeError(f"the token-hit measurement failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def engine_cost_per_request(stack: Stack, model: TrafficModel) -> dict[str, float]:
+    """Engine queries one request of each kind costs without the cache, measured one at a time."""
+    token = log_in(stack.url, "user0")
+    queries = search_vocabulary(model.distinct_queries, seed=model.seed)[:CALIBRATION_QUERIES]
+    paths = {
+        "dashboard": ["/api/dashboard"], "trends": ["/api/analytics/trends"],
+        "user_dashboard": ["/api/user/dashboard"], "me": ["/api/user/me"],
+        "search": [f"/api/search?q={query}&size={model.page_size}" for query in queries],
+        "search_page2": [f"/api/search?q={query}&size={model.page_size}&page=2" for query in queries],
+    }
+    cost = {}
+    for kind, kind_paths in paths.items():
+        before = stack.engine_queries
+        for path in kind_paths:
+            call(stack.url, "GET", path.replace(" ", "+"), token=token)
+        cost[kind] = (stack.engine_queries - before) / len(kind_paths)
+    return cost
+
+
+def run_replay(data: PreparedData, model: TrafficModel, trace: list[Event], *, cached: bool) -> dict:
+    stack = Stack(data, cached=cached).start()
+    try:
+        idle = idle_latencies(stack.url, log_in(stack.url, "operator0")) if cached else []
+        queries, cpu = stack.engine_queries, stack.engine_cpu_seconds
+        began = time.monotonic()
+        answers = replay(stack.url, model, trace)
+        seconds = time.monotonic() - began
+        result = {"answers": answers, "seconds": round(seconds, 1),
+                  "engine_queries": stack.engine_queries - queries,
+                  "engine_cpu_s": round(stack.engine_cpu_seconds - cpu, 2), "idle": idle}
+        if not cached:
+            result["cost"] = engine_cost_per_request(stack, model)
+        return result
+    finally:
+        stack.stop()
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.traffic")
+    parser.add_argument("--duration", type=float, default=TrafficModel.duration, help="simulated seconds")
+    parser.add_argument("--demo-lines", type=int, default=DEMO_LINES)
+    options = parser.parse_args(argv)
+    model = replace(TrafficModel(), duration=options.duration)
+    upload_files = sorted(LOGHUB.glob("*_2k.log"))
+    print("== traffic model ==\n" + json.dumps(model.describe()), flush=True)
+    print("measuring a token-authenticated hit in-process...", flush=True)
+    token = measure_token_hit()
+    print(f"preparing {options.demo_lines} demo lines and {model.users + model.operators + 1} users...", flush=True)
+    data = PreparedData.create(users=model.users, operators=model.operators, demo_lines=options.demo_lines)
+    try:
+        trace = build_trace(model, data.products, upload_files)
+        print(f"{len(trace)} events over {model.duration / model.compression:.0f} s, replayed twice", flush=True)
+        runs = {}
+        for cached in (True, False):
+            label = "cached" if cached else "uncached"
+            print(f"replaying {label}...", flush=True)
+            runs[label] = run_replay(data, model, trace, cached=cached)
+    finally:
+        data.close()
+    results = summarise(model, trace, token, runs)
+    print(report.render(results))
+    print(f"\nwrote {report.write(results, RESULTS)}")
+    return 0
+
+
+def summarise(model: TrafficModel, trace: list[Event], token: dict, runs: dict) -> dict:
+    cached, uncached = runs["cached"], runs["uncached"]
+    ceiling = ideal.ideal_engine_queries(cached["answers"], uncached["answers"], uncached["engine_queries"],
+                                         uncached["cost"])
+    dashboard_hits = [answer.seconds for answer in cached["answers"]
+                      if answer.kind == "dashboard" and answer.x_cache == "HIT"]
+    hit_p99, idle_p99 = percentile(dashboard_hits, 0.99), percentile(cached["idle"], 0.99)
+
+    def reduction(with_cache: float, without: float) -> float:
+        return round(100 * (1 - with_cache / without), 1) if without else 0.0
+
+    return {
+        "model": model.describe(), "events": len(trace),
+        "cached": {"seconds": cached["seconds"], "endpoints": report.by_kind(cached["answers"])},
+        "uncached": {"seconds": uncached["seconds"], "endpoints": report.by_kind(uncached["answers"])},
+        "engine": {"cached_queries": cached["engine_queries"], "uncached_queries": uncached["engine_queries"],
+                   "cached_cpu_s": cached["engine_cpu_s"], "uncached_cpu_s": uncached["engine_cpu_s"],
+                   "cost_per_uncached_request": uncached["cost"], **ceiling},
+        "engine_reduction_pct": reduction(cached["engine_queries"], uncached["engine_queries"]),
+        "engine_cpu_reduction_pct": reduction(cached["engine_cpu_s"], uncached["engine_cpu_s"]),
+        "ideal_reduction_pct": reduction(ceiling["ideal_engine_queries"], uncached["engine_queries"]),
+        "dashboard_hit_p99_ms": round(1000 * hit_p99, 1), "idle_p99_ms": round(1000 * idle_p99, 1),
+        "hit_p99_vs_idle": round(hit_p99 / idle_p99, 2) if idle_p99 else 0.0,
+        "token": token, "token_hit_vs_floor": token["token_hit_vs_floor"],
+        "requests_served": sum(1 for answer in cached["answers"] if 200 <= answer.status < 300),
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,40 @@
+"""
+The ceiling no cache can pass: the recorded requests through a model cache that never
+invalidates and never expires, so only the first request of each key reaches the engine.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from bench.traffic.replay import Answer
+
+CACHED_KINDS = ("dashboard", "search", "search_page2", "trends", "user_dashboard", "me")
+
+
+def first_sightings(answers: list[Answer]) -> Counter[str]:
+    """How many distinct cache keys each kind of request asked for, in the order they were sent."""
+    seen: set[str] = set()
+    distinct: Counter[str] = Counter()
+    for answer in sorted(answers, key=lambda answer: answer.at):
+        if answer.kind in CACHED_KINDS and answer.key and answer.key not in seen:
+            seen.add(answer.key)
+            distinct[answer.kind] += 1
+    return distinct
+
+
+def ideal_engine_queries(cached: list[Answer], uncached: list[Answer], uncached_queries: int,
+                         cost: dict[str, float]) -> dict[str, float]:
+    """Engine queries of the ideal cache, from per-request costs measured on the uncached stack.
+
+    What the reads do not explain in the uncached replay (ingestion's own queries) is the same
+    in every replay and is added to the ideal as it is.
+    """
+    requests = Counter(answer.kind for answer in uncached if answer.status == 200)
+    reads = sum(requests[kind] * cost.get(kind, 0.0) for kind in CACHED_KINDS)
+    other = max(0.0, uncached_queries - reads)
+    distinct = first_sightings(cached)
+    ideal = sum(distinct[kind] * cost.get(kind, 0.0) for kind in CACHED_KINDS) + other
+    return {"ideal_engine_queries": round(ideal, 1), "distinct_keys": sum(distinct.values()),
+            "distinct_searches": distinct["search"] + distinct["search_page2"],
+            "other_engine_queries": round(other, 1)}

@@ -1,0 +1,131 @@
+"""
+Plays a trace against a running stack: one thread per simulated actor, each sending its events
+at their (compressed) times, and records every answer.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.traffic.model import Event, TrafficModel
+from bench.traffic.stack import PASSWORD
+
+
+@dataclass
+class Answer:
+    actor: str
+    kind: str              # what the trace asked: search_page2 for a second page
+    status: int
+    x_cache: str           # HIT, MISS, STALE, or "" when the cache did not answer
+    key: str               # X-Cache-Key: what the cache keys the answer on
+    seconds: float
+    at: float              # real seconds from the start of the replay
+
+
+def call(base: str, method: str, path: str, *, token: str = "", body: bytes | None = None,
+         content_type: str = "", timeout: float = 120.0) -> tuple[int, dict[str, str], bytes]:
+    headers = {"Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Token {token}"
+    if content_type:
+        headers["Content-Type"] = content_type
+    request = urllib.request.Request(base + path, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+    except OSError as exc:
+        return 0, {}, repr(exc).encode()
+
+
+def log_in(base: str, username: str) -> str:
+    status, _, body = call(base, "POST", "/api/auth/token", content_type="application/json",
+                           body=json.dumps({"username": username, "password": PASSWORD}).encode())
+    if status != 200:
+        raise RuntimeError(f"{username} could not log in: {status} {body[:200]!r}")
+    return json.loads(body)["token"]
+
+
+def multipart(path: Path, product: str) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = []
+    if product:
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="product"\r\n\r\n{product}\r\n'.encode())
+    parts.append((f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{path.name}"\r\n'
+                  "Content-Type: text/plain\r\n\r\n").encode() + path.read_bytes() + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def request_for(event: Event) -> tuple[str, str]:
+    """The method and path an event sends, and the kind its answer is filed under."""
+    if event.kind == "search":
+        kind = "search_page2" if event.params.get("page") == 2 else "search"
+        return kind, "/api/search?" + urllib.parse.urlencode(event.params)
+    if event.kind == "invalidate":
+        return "invalidate", f"/api/cache/invalidate/{event.params['cache_type']}"
+    return event.kind, {"dashboard": "/api/dashboard", "trends": "/api/analytics/trends",
+                        "user_dashboard": "/api/user/dashboard", "me": "/api/user/me",
+                        "upload": "/api/upload"}[event.kind]
+
+
+def send(base: str, token: str, event: Event) -> tuple[str, int, dict[str, str]]:
+    kind, path = request_for(event)
+    if event.kind == "upload":
+        body, content_type = multipart(Path(event.params["file"]), event.params.get("product", ""))
+        status, headers, _ = call(base, "POST", path, token=token, body=body, content_type=content_type)
+    elif event.kind == "invalidate":
+        status, headers, _ = call(base, "POST", path, token=token, body=b"{}", content_type="application/json")
+    else:
+        status, headers, _ = call(base, "GET", path, token=token)
+    return kind, status, headers
+
+
+def replay(base: str, model: TrafficModel, trace: list[Event]) -> list[Answer]:
+    """Send every event at its time; return every answer, in the order they came."""
+    by_actor: dict[str, list[Event]] = defaultdict(list)
+    for event in trace:
+        by_actor[event.actor].append(event)
+    tokens = {actor: log_in(base, actor) for actor in by_actor}
+    answers: list[Answer] = []
+    lock = threading.Lock()
+    began = time.monotonic()
+
+    def act(actor: str, events: list[Event]) -> None:
+        for event in events:
+            delay = began + event.at / model.compression - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            sent = time.monotonic()
+            kind, status, headers = send(base, tokens[actor], event)
+            answer = Answer(actor, kind, status, headers.get("X-Cache", ""), headers.get("X-Cache-Key", ""),
+                            time.monotonic() - sent, sent - began)
+            with lock:
+                answers.append(answer)
+
+    threads = [threading.Thread(target=act, args=item, daemon=True) for item in by_actor.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def idle_latencies(base: str, token: str, path: str = "/api/dashboard", count: int = 200) -> list[float]:
+    """Seconds per request for one client alone, after a first request fills the cache."""
+    call(base, "GET", path, token=token)
+    seconds = []
+    for _ in range(count):
+        sent = time.monotonic()
+        call(base, "GET", path, token=token)
+        seconds.append(time.monotonic() - sent)
+    return seconds

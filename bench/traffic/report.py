@@ -1,0 +1,73 @@
+"""The traffic table, each goal marked met or not, and bench/results/traffic.json."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+from bench.measure import percentile
+from bench.traffic.replay import Answer
+
+GOALS = (
+    # (name in traffic.json, what the issue asks, test)
+    ("token_hit_vs_floor", "token-authenticated hit <= 1.25x the in-process floor", lambda v: v <= 1.25),
+    ("engine_cpu_reduction_pct", "engine CPU reduced >= 98 %", lambda v: v >= 98.0),
+    ("engine_reduction_pct", "engine queries reduced >= 88 %", lambda v: v >= 88.0),
+    ("hit_p99_vs_idle", "dashboard hit p99 under load <= 3x idle", lambda v: v <= 3.0),
+)
+
+
+def by_kind(answers: list[Answer]) -> dict[str, dict]:
+    groups: dict[str, list[Answer]] = defaultdict(list)
+    for answer in answers:
+        groups[answer.kind].append(answer)
+    summary = {}
+    for kind, group in sorted(groups.items()):
+        seconds = [answer.seconds for answer in group]
+        served = sum(answer.x_cache in ("HIT", "STALE") for answer in group)
+        summary[kind] = {
+            "requests": len(group), "errors": sum(not 200 <= answer.status < 300 for answer in group),
+            "hit_ratio_pct": round(100 * served / len(group), 1),
+            "p50_ms": round(1000 * percentile(seconds, 0.5), 1), "p99_ms": round(1000 * percentile(seconds, 0.99), 1),
+        }
+    return summary
+
+
+def render(results: dict) -> str:
+    cached, uncached = results["cached"]["endpoints"], results["uncached"]["endpoints"]
+    lines = ["", "== traffic model ==", json.dumps(results["model"]), "",
+             "| endpoint | requests | errors | hit % | p50 ms | p99 ms | uncached p50 ms | uncached p99 ms |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for kind, row in cached.items():
+        other = uncached.get(kind, {})
+        lines.append(f"| {kind} | {row['requests']} | {row['errors']} | {row['hit_ratio_pct']} | {row['p50_ms']} | "
+                     f"{row['p99_ms']} | {other.get('p50_ms', '-')} | {other.get('p99_ms', '-')} |")
+    engine = results["engine"]
+    lines += [
+        "",
+        f"engine queries: {engine['cached_queries']} cached, {engine['uncached_queries']} uncached: "
+        f"-{results['engine_reduction_pct']} % (ideal cache that never invalidates: "
+        f"-{results['ideal_reduction_pct']} %, {engine['distinct_keys']} distinct keys)",
+        f"engine CPU: {engine['cached_cpu_s']} s cached, {engine['uncached_cpu_s']} s uncached: "
+        f"-{results['engine_cpu_reduction_pct']} %",
+        f"dashboard hit p99: {results['dashboard_hit_p99_ms']} ms under load, {results['idle_p99_ms']} ms idle: "
+        f"{results['hit_p99_vs_idle']}x",
+        f"token-authenticated hit: {results['token_hit_vs_floor']}x the in-process floor "
+        f"(DRF's TokenAuthentication: {results['token']['drf_token_hit_vs_floor']}x)",
+        "",
+        "| goal | figure | met |", "| --- | ---: | --- |",
+    ]
+    for name, text, test in GOALS:
+        value = results[name]
+        lines.append(f"| {text} | {value} | {'yes' if test(value) else 'NO'} |")
+    return "\n".join(lines)
+
+
+def write(results: dict, folder: Path) -> Path:
+    folder.mkdir(exist_ok=True)
+    results["goals"] = {name: {"goal": text, "value": results[name], "met": test(results[name])}
+                        for name, text, test in GOALS}
+    path = folder / "traffic.json"
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    return path
