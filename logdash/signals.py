@@ -55,8 +55,14 @@ def announce_token_revocation(sender: type, instance: Any, **kwargs: Any) -> Non
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="logdash.tokens_announce_user_change")
-def announce_user_change(sender: type, instance: Any, created: bool = False, **kwargs: Any) -> None:
-    """A changed user (staff flag, name) is read afresh by every process on its next request."""
+def announce_user_change(sender: type, instance: Any, created: bool = False, update_fields: Any = None,
+                         **kwargs: Any) -> None:
+    """A changed user (staff flag, name) is read afresh by every process on its next request.
+
+    A login stamping `last_login` alone changes nothing a request is allowed to do: no message.
+    """
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return
     if not created:
         from logdash.authentication import publish_revocation
 
