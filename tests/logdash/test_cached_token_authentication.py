@@ -48,7 +48,7 @@ def token_queries(client: APIClient, path: str = "/api/user/me") -> tuple[int, i
     return status, sum('"authtoken_token"' in query["sql"] for query in queries.captured_queries)
 
 
-def test_a_known_token_is_answered_without_the_database(alice, listening):
+def test_a_known_token_is_answered_without_the_database(alice, listening, search_engine):
     client, _ = client_of(alice)
     assert token_queries(client) == (200, 1)
     assert token_queries(client) == (200, 0)
