@@ -3,7 +3,10 @@ The cache backend: django-redis underneath, marked compression, and reads that n
 
 `CACHES = {"default": {"BACKEND": "cacheops.backends.RedisCache", "LOCATION": "redis://..."}}`.
 It is django-redis's RedisCache (so `django_redis.get_redis_connection` works), with the
-cacheops client and compressor as defaults; OPTIONS CLIENT_CLASS / COMPRESSOR still win.
+cacheops client and compressor as defaults; OPTIONS CLIENT_CLASS / COMPRESSOR still win. Its default
+KEY_FUNCTION is `cacheops.keys.make_physical_key` (Django's format plus the Redis Cluster hash tag of
+the cache type). With OPTIONS CONNECTION_FACTORY `cacheops.cluster.ClusterConnectionFactory` the
+client underneath is a redis-py RedisCluster.
 A value the backend cannot decode (another client's bytes, garbage, truncated zlib) is a miss
 and a log line, never an exception.
 """
@@ -91,7 +94,10 @@ class RedisCache(DjangoRedisCache):
         options = dict(params.get("OPTIONS") or {})
         options.setdefault("CLIENT_CLASS", "cacheops.backends.CacheopsClient")
         options.setdefault("COMPRESSOR", cacheops_settings.COMPRESSOR)
-        super().__init__(server, {**params, "OPTIONS": options})
+        params = {**params, "OPTIONS": options}
+        params.setdefault("KEY_FUNCTION", "cacheops.keys.make_physical_key")
+        params.setdefault("REVERSE_KEY_FUNCTION", "cacheops.keys.reverse_physical_key")
+        super().__init__(server, params)
 
 
 def get_response_cache() -> RedisCache:
