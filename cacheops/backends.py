@@ -129,7 +129,9 @@ class ResponseRedis:
 def response_redis() -> ResponseRedis:
     """Return the response cache (CACHEOPS['CACHE_ALIAS']) with its raw client, resolved now.
 
-    Resolved per call, not at import: tests and operators swap CACHES at run time.
+    Resolved per call, not at import: tests and operators swap CACHES at run time. A cluster
+    client reads the slot map when it is first made, so this can raise a Redis error: call it
+    inside the operation given to `call_redis`, never before it.
     """
     cache = get_response_cache()
     return ResponseRedis(cache, get_raw_client(cache))

@@ -25,12 +25,23 @@ from django.core.exceptions import ImproperlyConfigured
 from django_redis.pool import ConnectionFactory
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.cluster import ClusterNode, RedisCluster
-from redis.exceptions import RedisError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisClusterException, RedisError
 from redis.retry import Retry
 
 __all__ = ["ClusterConnectionFactory", "check_cluster", "is_cluster", "parse_node", "primaries"]
 
 SLOTS = 16384
+
+
+class CacheCluster(RedisCluster):
+    """RedisCluster whose MGET spans slots: django-redis' `get_many` sends one MGET for any keys.
+
+    cacheops' own reads never need this (an entry and its generation share a slot).
+    """
+
+    def mget(self, keys: Any, *args: Any) -> list[Any]:
+        return self.mget_nonatomic(keys, *args)
 
 
 def parse_node(node: str) -> tuple[str, int]:
@@ -75,14 +86,18 @@ class ClusterConnectionFactory(ConnectionFactory):
         kwargs = {name: params[name] for name in ("username", "password", "socket_timeout", "socket_connect_timeout")
                   if params.get(name) is not None}
         startup_nodes = [ClusterNode(*parse_node(node)) for node in nodes]
-        return RedisCluster(
-            startup_nodes=startup_nodes,
-            # A failover moves slots: redis-py re-reads the map and retries, with a short backoff.
-            retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), retries=3),
-            require_full_coverage=True,
-            **kwargs,
-            **self.options.get("CLUSTER_KWARGS", {}),
-        )
+        try:
+            return CacheCluster(
+                startup_nodes=startup_nodes,
+                # A failover moves slots: redis-py re-reads the map and retries, with a short backoff.
+                retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), retries=3),
+                require_full_coverage=True,
+                **kwargs,
+                **self.options.get("CLUSTER_KWARGS", {}),
+            )
+        except RedisClusterException as exc:
+            # Not a RedisError: say it as one, so the cache's error handling (retries, breaker) applies.
+            raise RedisConnectionError(f"Redis Cluster at {', '.join(nodes)}: {exc}") from exc
 
     def disconnect(self, connection: RedisCluster) -> None:
         connection.disconnect_connection_pools()

@@ -26,7 +26,7 @@ import redis
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from cacheops.backends import ResponseRedis, response_redis
+from cacheops.backends import ResponseRedis, get_raw_client, get_response_cache
 from cacheops.cluster import is_cluster
 from cacheops.keys import generation_key
 
@@ -92,8 +92,12 @@ class EntryReader:
         if pool is not self.pool:
             self._switch_pool(pool)
         try:
-            if self.connection is None:
-                self.connection = self.pool.get_connection()
+            if self.connection is not None:
+                try:
+                    return self._round_trip(command)
+                except redis.ConnectionError:
+                    pass  # closed by the server while idle: one fresh connection, as on one Redis
+            self.connection = self.pool.get_connection()
             return self._round_trip(command)
         except (redis.ConnectionError, redis.TimeoutError, redis.ResponseError):
             # MOVED/ASK, CLUSTERDOWN, a dead primary: RedisCluster redirects, re-reads the slot map, retries.
@@ -139,7 +143,8 @@ def get_entry_reader() -> EntryReader:
     """This thread's reader, rebuilt after the cache settings change or the process forks."""
     reader = getattr(_local, "reader", None)
     if reader is None or reader.epoch != _epoch:
-        reader = _local.reader = EntryReader(response_redis(), _epoch)
+        cache = get_response_cache()
+        reader = _local.reader = EntryReader(ResponseRedis(cache, get_raw_client(cache)), _epoch)
     return reader
 
 

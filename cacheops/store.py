@@ -36,8 +36,8 @@ logger = logging.getLogger("cacheops")
 
 def read_entry(type_name: str, key: str) -> tuple[int, Entry | None]:
     """Return the type's current generation and the entry under `key` (None: absent or unreadable)."""
-    reader = get_entry_reader()
-    raw_generation, raw_entry = call_redis(lambda: reader.read(type_name, key), "read a cached response")
+    # The reader is made inside the call: on a cluster, making the client reads the slot map.
+    raw_generation, raw_entry = call_redis(lambda: get_entry_reader().read(type_name, key), "read a cached response")
     generation = _parse_generation(raw_generation, type_name)
     if raw_entry is None:
         return generation, None
@@ -64,7 +64,7 @@ def _parse_generation(raw: bytes | None, type_name: str) -> int:
 
 def write_entry(key: str, entry: Entry, timeout: int) -> None:
     """Store `entry` under `key` for `timeout` seconds (its TTL plus the stale windows)."""
-    redis = response_redis()
+    redis = call_redis(response_redis, "store a response")
     compressor = _entry_compressor(redis.cache)
     layout = encode_entry(entry)
     value = frame(layout, compress_over=compressor.compress_over, level=compressor.level)
@@ -84,9 +84,11 @@ def _entry_compressor(cache: object) -> MarkedCompressor:
 
 def bump_generation(type_name: str) -> int:
     """Make every entry of the type stale at once; return the new generation."""
-    redis = response_redis()
-    physical = redis.key(generation_key(type_name))
-    return int(call_redis(lambda: redis.client.incr(physical), "invalidate a cache type"))
+    def incr() -> int:
+        redis = response_redis()
+        return redis.client.incr(redis.key(generation_key(type_name)))
+
+    return int(call_redis(incr, "invalidate a cache type"))
 
 
 def fill_lock(key: str, timeout: float) -> Lock:
@@ -96,7 +98,7 @@ def fill_lock(key: str, timeout: float) -> Lock:
     stale-while-revalidate refresh takes the lock in the request thread and releases it in a
     refresh thread. Each fill makes its own Lock object, so no two threads share a token by accident.
     """
-    redis = response_redis()
+    redis = call_redis(response_redis, "take a fill lock")
     return Lock(redis.client, redis.key(f"cacheops:lock:{key}"), timeout=timeout, blocking=False,
                 thread_local=False)
 

@@ -122,8 +122,8 @@ class RedisCluster:
 
     def primaries(self) -> list[int]:
         """The ports of the nodes that are primaries now."""
-        return [port for port in self.ports
-                if self.processes.processes[port].poll() is None and _client(port).info("replication")["role"] == "master"]
+        alive = [port for port in self.ports if self.processes.processes[port].poll() is None]
+        return [port for port in alive if _client(port).info("replication")["role"] == "master"]
 
     def primary_of_slot(self, slot: int) -> int:
         for start, end, primary, *_ in _client(self.primaries()[0]).execute_command("CLUSTER SLOTS"):
@@ -154,7 +154,8 @@ def start_cluster(*, primaries: int = 3, replicas_per_primary: int = 1, timeout:
         for port in ports:
             _wait_for(lambda port=port: _client(port).ping(), 10, f"cluster node {port} did not answer")
         _join(ports, replicas_per_primary)
-        _wait_for(lambda: all(_client(p).cluster("info")["cluster_state"] == "ok" for p in ports), timeout, "the cluster did not reach cluster_state:ok")
+        _wait_for(lambda: all(_client(p).cluster("info")["cluster_state"] == "ok" for p in ports),
+                  timeout, "the cluster did not reach cluster_state:ok")
         # Replicas must be attached before a failover test can count on them.
         _wait_for(lambda: all(_client(p).info("replication")["role"] == "master"
                               or _client(p).info("replication").get("master_link_status") == "up" for p in ports),

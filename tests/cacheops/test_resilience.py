@@ -21,7 +21,7 @@ from cacheops.resilience import CircuitBreaker, breaker, call_redis, redis_error
 from cacheops.stats import get_cache_stats
 from logdash.services import start_redis
 
-from .conftest import caches_with_unreachable
+from .conftest import caches_with_unreachable, single_redis_cache
 
 JSON = {"HTTP_ACCEPT": "application/json"}
 
@@ -198,7 +198,7 @@ def test_killing_redis_mid_way_leaves_every_request_answered(sleeps):
     port = int(server.url.rsplit(":", 1)[1].split("/")[0])
     clock = Clock()
     breaker.clock = clock
-    configured = {**settings.CACHES, "private": {**settings.CACHES["default"], "LOCATION": server.url}}
+    configured = {**settings.CACHES, "private": single_redis_cache(server.url)}
     api = APIClient()
     try:
         with override_settings(CACHES=configured, CACHEOPS={"CACHE_ALIAS": "private"}):
