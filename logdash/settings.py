@@ -97,6 +97,12 @@ if bool(REDIS_SENTINELS) != bool(REDIS_SENTINEL_MASTER):
 # (connection error, timeout, 502/503/504) is retried on another up to ELASTICSEARCH_MAX_RETRIES times.
 # Production settings (TLS, API key, sniffing): docs/scaling.md.
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
+for _node in _env_list("ELASTICSEARCH_URL", ""):
+    if not re.fullmatch(r"https?://[^/\s?#]+/?", _node):
+        raise ImproperlyConfigured(
+            f"ELASTICSEARCH_URL: {_node!r} is not a node URL; give http(s)://host:port, or several separated "
+            "by commas (https://es1:9200,https://es2:9200)."
+        )
 ELASTICSEARCH_MAX_RETRIES = int(os.environ.get("ELASTICSEARCH_MAX_RETRIES", "1"))
 ELASTICSEARCH_RETRY_ON_TIMEOUT = _env_bool("ELASTICSEARCH_RETRY_ON_TIMEOUT", False)
 ELASTICSEARCH_API_KEY = os.environ.get("ELASTICSEARCH_API_KEY", "")

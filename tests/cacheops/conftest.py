@@ -73,8 +73,9 @@ def caches_with_unreachable() -> dict:
         options["CLUSTER_NODES"] = [f"127.0.0.1:{port}"]
     if "SENTINELS" in options:
         options["SENTINELS"] = [("127.0.0.1", port)]
-    # Sentinel: LOCATION names the monitored primary, not a server.
-    location = "redis://logdash/0" if "SENTINELS" in options else f"redis://127.0.0.1:{port}/0"
+    # Sentinel: LOCATION names the monitored primary, and django-redis keeps one pool per LOCATION in the
+    # process: a name of its own, so the real set-up's pool is not reused.
+    location = f"redis://unreachable-{port}/0" if "SENTINELS" in options else f"redis://127.0.0.1:{port}/0"
     configured["unreachable"] = {**configured["default"], "LOCATION": location, "OPTIONS": options}
     return configured
 
