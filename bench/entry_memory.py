@@ -17,7 +17,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 _DB = Path(tempfile.mkdtemp(prefix="logdash-entry-memory-")) / "db.sqlite3"
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{_DB}")
 
-import django
+import django  # noqa: E402
 
 django.setup()
 
