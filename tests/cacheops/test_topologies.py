@@ -18,7 +18,7 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from cacheops.backends import get_raw_client, get_response_cache
-from cacheops.cluster import check_cluster, is_cluster
+from cacheops.cluster import check_cluster, check_configured_cluster, is_cluster
 from cacheops.conf import CacheType
 from cacheops.invalidation import clear_all, invalidate_cache_type, invalidate_pattern
 from cacheops.keys import generation_key, make_cache_key
@@ -31,6 +31,7 @@ from .conftest import closed_port
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.cacheops.urls")]
 JSON = {"HTTP_ACCEPT": "application/json"}
 ROOT = Path(__file__).resolve().parents[2]
+FACTORY = "cacheops.cluster.ClusterConnectionFactory"
 
 
 @pytest.fixture
@@ -78,6 +79,7 @@ def test_a_hit_on_the_cluster_is_one_mget_on_one_node(on_cluster):
     calls.pop("config|resetstat", None)
     calls.pop("info", None)
     calls.pop("hincrby", None)  # the stats flusher's own ticks, if one fell in the window
+    calls.pop("replconf", None)  # a replica's once-a-second acknowledgement to its primary
     assert calls == {"mget": 1}, f"a hit sent {calls}"
 
 
@@ -123,6 +125,18 @@ def test_clear_all_walks_every_primary(on_cluster):
 def test_the_start_up_check_accepts_the_cluster(redis_cluster):
     info = check_cluster(redis_cluster.nodes[:1])
     assert info["cluster_state"] == "ok" and int(info["cluster_slots_assigned"]) == 16384
+
+
+def test_the_start_up_check_runs_on_the_configured_cluster_only(redis_cluster, redis_service):
+    assert check_configured_cluster() is None  # one Redis: nothing to check
+    with override_settings(CACHES={"default": cluster_cache(settings.CACHES["default"], redis_cluster)}):
+        assert check_configured_cluster()["cluster_state"] == "ok"
+    port = redis.Redis.from_url(redis_service.url).connection_pool.connection_kwargs["port"]
+    plain_redis = {**settings.CACHES["default"],
+                   "OPTIONS": {"CONNECTION_FACTORY": FACTORY, "CLUSTER_NODES": [f"127.0.0.1:{port}"]}}
+    with override_settings(CACHES={"default": plain_redis}), pytest.raises(ImproperlyConfigured,
+                                                                          match="without cluster mode"):
+        check_configured_cluster()
 
 
 def test_the_start_up_check_refuses_an_unreachable_list():
