@@ -26,7 +26,7 @@ from cacheops.stats import get_cache_stats
 from logdash.redis_processes import SENTINEL_PORTS, _Processes, find_free_ports
 from tests.conftest import TEST_KEY_PREFIX, cluster_cache, sentinel_cache
 
-from .conftest import closed_port
+from .conftest import closed_port, single_redis_cache
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.cacheops.urls")]
 JSON = {"HTTP_ACCEPT": "application/json"}
@@ -128,7 +128,8 @@ def test_the_start_up_check_accepts_the_cluster(redis_cluster):
 
 
 def test_the_start_up_check_runs_on_the_configured_cluster_only(redis_cluster, redis_service):
-    assert check_configured_cluster() is None  # one Redis: nothing to check
+    with override_settings(CACHES={"default": single_redis_cache(redis_service.url)}):
+        assert check_configured_cluster() is None  # one Redis: nothing to check
     with override_settings(CACHES={"default": cluster_cache(settings.CACHES["default"], redis_cluster)}):
         assert check_configured_cluster()["cluster_state"] == "ok"
     port = redis.Redis.from_url(redis_service.url).connection_pool.connection_kwargs["port"]
