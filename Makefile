@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt requirements-dev.txt 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: run test test-at test-slow test-e2e chromium lint bench bench-traffic clean
+.PHONY: run test test-at test-slow test-topologies test-e2e chromium lint bench bench-traffic clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,8 +27,14 @@ test-at: $(STAMP)
 	DEBUG=$${DEBUG-1} WALL_CLOCK=$(WALL_CLOCK) PYTHONPATH=$(CURDIR)/tests/wallclock$${PYTHONPATH:+:$$PYTHONPATH} \
 		$(PY) -m pytest -m "not slow and not e2e" -W ignore::pytest.PytestAssertRewriteWarning
 
-test-slow: $(STAMP)
+test-slow: $(STAMP) test-topologies
 	DEBUG=$${DEBUG-1} $(PY) -m pytest -m slow
+
+# Every cache test (tests/cacheops) again with the response cache on a 3-primary, 3-replica Redis
+# Cluster, then on a primary + replica + 3 Sentinels, each started for the run (about 2 min apiece).
+test-topologies: $(STAMP)
+	DEBUG=$${DEBUG-1} $(PY) -m pytest tests/cacheops -m "not slow" --redis-topology=cluster
+	DEBUG=$${DEBUG-1} $(PY) -m pytest tests/cacheops -m "not slow" --redis-topology=sentinel
 
 # The browser tests use Debian's Chromium (`playwright install` cannot download here).
 chromium:

@@ -102,6 +102,11 @@ def main(sections: list[str]) -> int:
 
         _section("invalidating a type holding 1,000,000 keys (private redis-server)")
         results["invalidation"] = invalidation_scale.run()
+
+        _section("the hit's Redis read on a 3+3 Redis Cluster: per-thread reader vs RedisCluster")
+        from bench import cluster_reader
+
+        results["cluster_reader"] = cluster_reader.run()
     finally:
         redis_service.stop()
         engine.stop()

@@ -54,6 +54,15 @@ def _verdict(results: dict) -> list[str]:
     return lines
 
 
+def _cluster_reader_section(medians: dict | None) -> list[str]:
+    if not medians:
+        return []
+    baseline = medians["cluster, RedisCluster.execute_command"]
+    return ["## The hit's Redis read on a Redis Cluster (3 primaries, 3 replicas)", "",
+            "| read | per read (us) | vs RedisCluster |", "| --- | ---: | ---: |",
+            *(f"| {name} | {micros:.1f} | x{micros / baseline:.2f} |" for name, micros in medians.items()), ""]
+
+
 def render(results: dict) -> str:
     inv = results["invalidation"]
     stampede = results["stampede"]
@@ -87,6 +96,7 @@ def render(results: dict) -> str:
         "",
         *(serving_table(results["serving"]) if "serving" in results else []),
         "",
+        *_cluster_reader_section(results.get("cluster_reader")),
         "## Stampede",
         "",
         f"{stampede['concurrent_requests']} concurrent requests on a cold `/api/dashboard` cost "

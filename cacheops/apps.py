@@ -11,3 +11,7 @@ class CacheopsConfig(AppConfig):
             checks,  # noqa: F401 (registers the system checks)
             history,  # noqa: F401 (its samples join the background ticker)
         )
+        from cacheops.cluster import check_configured_cluster
+
+        # A cluster that is unreachable, not a cluster or missing slots stops the start with the reason.
+        check_configured_cluster()

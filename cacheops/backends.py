@@ -3,7 +3,10 @@ The cache backend: django-redis underneath, marked compression, and reads that n
 
 `CACHES = {"default": {"BACKEND": "cacheops.backends.RedisCache", "LOCATION": "redis://..."}}`.
 It is django-redis's RedisCache (so `django_redis.get_redis_connection` works), with the
-cacheops client and compressor as defaults; OPTIONS CLIENT_CLASS / COMPRESSOR still win.
+cacheops client and compressor as defaults; OPTIONS CLIENT_CLASS / COMPRESSOR still win. Its default
+KEY_FUNCTION is `cacheops.keys.make_physical_key` (Django's format plus the Redis Cluster hash tag of
+the cache type). With OPTIONS CONNECTION_FACTORY `cacheops.cluster.ClusterConnectionFactory` the
+client underneath is a redis-py RedisCluster.
 A value the backend cannot decode (another client's bytes, garbage, truncated zlib) is a miss
 and a log line, never an exception.
 """
@@ -161,6 +164,11 @@ class RedisCache(DjangoRedisCache):
     """
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:
+        # The physical key format (the type's hash tag, for Redis Cluster) unless the project names its own.
+        # OPTIONS itself is kept, not copied, so what edits it later (CLOSE_CONNECTION) is what the client reads.
+        params = {**params}
+        params.setdefault("KEY_FUNCTION", "cacheops.keys.make_physical_key")
+        params.setdefault("REVERSE_KEY_FUNCTION", "cacheops.keys.reverse_physical_key")
         super().__init__(server, params)
         if "CLIENT_CLASS" not in (params.get("OPTIONS") or {}):
             self._client_cls = CacheopsClient
@@ -195,7 +203,9 @@ class ResponseRedis:
 def response_redis() -> ResponseRedis:
     """Return the response cache (CACHEOPS['CACHE_ALIAS']) with its raw client, resolved now.
 
-    Resolved per call, not at import: tests and operators swap CACHES at run time.
+    Resolved per call, not at import: tests and operators swap CACHES at run time. A cluster
+    client reads the slot map when it is first made, so this can raise a Redis error: call it
+    inside the operation given to `call_redis`, never before it.
     """
     cache = get_response_cache()
     return ResponseRedis(cache, get_raw_client(cache))

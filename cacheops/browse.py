@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cacheops.backends import response_redis
+from cacheops.cluster import is_cluster, primaries
 from cacheops.conf import cacheops_settings
 from cacheops.resilience import call_redis
 
@@ -24,11 +25,21 @@ def _scan_page(pattern: str, cursor: int, limit: int) -> KeyPage:
     redis = response_redis()
     cache, client = redis.cache, redis.client
     physical_pattern = cache.client.make_pattern(pattern)
+    # On a cluster each primary is scanned in turn; the page cursor carries the node's index.
+    nodes = primaries(client) if is_cluster(client) else [client]
+    index, node_cursor = cursor % len(nodes), cursor // len(nodes)
     found: list[bytes] = []
     while True:
-        cursor, keys = client.scan(cursor=cursor, match=physical_pattern, count=cacheops_settings.SCAN_COUNT)
+        node_cursor, keys = nodes[index].scan(cursor=node_cursor, match=physical_pattern,
+                                              count=cacheops_settings.SCAN_COUNT)
         found.extend(keys)
-        if cursor == 0 or len(found) >= limit:
+        if node_cursor == 0:
+            if index + 1 == len(nodes):
+                cursor = 0
+                break
+            index += 1
+        if len(found) >= limit:
+            cursor = node_cursor * len(nodes) + index
             break
     with client.pipeline(transaction=False) as pipe:
         for key in found:

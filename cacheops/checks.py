@@ -39,6 +39,27 @@ def check_cache_backend(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
     return []
 
 
+@register(Tags.caches)
+def check_hash_tags(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Refuse a KEY_PREFIX or KEY_FUNCTION that would take the cache type's hash tag away from the hit."""
+    try:
+        config = (get_django_setting("CACHES") or {}).get(cacheops_settings.CACHE_ALIAS) or {}
+    except ImproperlyConfigured:
+        return []
+    prefix = str(config.get("KEY_PREFIX", ""))
+    if "{" in prefix or "}" in prefix:
+        return [Error(f"CACHES KEY_PREFIX {prefix!r} contains a brace: on a Redis Cluster the prefix would be "
+                      "the hash tag, so an entry and its type's generation counter could land in different slots.",
+                      hint="Use a KEY_PREFIX without '{' or '}'.", id="cacheops.E003")]
+    key_function = config.get("KEY_FUNCTION")
+    if key_function not in (None, "cacheops.keys.make_physical_key"):
+        return [Warning(f"CACHES KEY_FUNCTION is {key_function!r}: cacheops' keys lose the hash tag of their cache "
+                        "type, so on a Redis Cluster a hit's MGET fails with CROSSSLOT.",
+                        hint="Leave KEY_FUNCTION unset, or wrap cacheops.keys.make_physical_key.",
+                        id="cacheops.W003")]
+    return []
+
+
 @register()
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Report unknown CACHEOPS keys and invalid TTLs."""

@@ -381,8 +381,8 @@ class CachePolicy:
 
     def _fill(self, call: CachedCall) -> HttpResponseBase:
         """Compute a cold or expired entry once: the lock holder computes, the others wait for its result."""
-        lock = store.fill_lock(call.key, cacheops_settings.FILL_LOCK_TIMEOUT)
         try:
+            lock = store.fill_lock(call.key, cacheops_settings.FILL_LOCK_TIMEOUT)
             holder = store.try_acquire(lock)
         except CacheUnavailable:
             return self._run_uncached(call)
@@ -464,8 +464,8 @@ class CachePolicy:
 
     def _refresh_in_background(self, call: CachedCall) -> None:
         """Start one refresh of a stale entry; requests meanwhile get the stale body at once."""
-        lock = store.fill_lock(call.key, cacheops_settings.FILL_LOCK_TIMEOUT)
         try:
+            lock = store.fill_lock(call.key, cacheops_settings.FILL_LOCK_TIMEOUT)
             if not store.try_acquire(lock):
                 return  # another request is refreshing it
         except CacheUnavailable:

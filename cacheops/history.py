@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from cacheops.backends import response_redis
+from cacheops.backends import ResponseRedis, response_redis
 from cacheops.conf import cacheops_settings
 from cacheops.exceptions import CacheUnavailable
 from cacheops.resilience import breaker, call_redis, redis_errors
@@ -69,11 +69,13 @@ def _append(ts: int, interval: int) -> bool:
     return True
 
 
+def _read_samples(redis: ResponseRedis) -> list[bytes]:
+    return redis.client.lrange(redis.key(samples_key()), 0, -1)
+
+
 def get_samples() -> list[Sample]:
     """Return the stored samples, oldest first; raise CacheUnavailable when Redis cannot be read."""
-    redis = response_redis()
-    key = redis.key(samples_key())
-    raw = call_redis(lambda: redis.client.lrange(key, 0, -1), "read cache stats samples")
+    raw = call_redis(lambda: _read_samples(response_redis()), "read cache stats samples")
     samples = []
     for item in raw:
         try:

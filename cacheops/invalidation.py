@@ -11,7 +11,8 @@ KEY_PREFIX and version underneath, escaped. Deletion walks with SCAN (COUNT = SC
 and UNLINKs in batches of DELETE_BATCH_SIZE: never KEYS (it blocks Redis), never FLUSHDB (it
 would take sessions and other apps' keys sharing the database). Each function returns how many
 keys it removed. A key written between the SCAN pass and the end is not guaranteed to go: that
-is the price of not blocking Redis.
+is the price of not blocking Redis. On a Redis Cluster the SCAN walks every primary in turn
+(a SCAN only sees its own node's keys) and the UNLINKs go through the cluster client, one per slot.
 
 On a Redis failure the functions log `[CACHE ERROR]` and return 0, so a write path that
 invalidates never fails because of the cache; pass `raise_errors=True` (the API does) to get
@@ -22,9 +23,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from cacheops import store
 from cacheops.backends import response_redis
+from cacheops.cluster import is_cluster, primaries
 from cacheops.conf import CacheType, cacheops_settings
 from cacheops.exceptions import CacheUnavailable
 from cacheops.keys import make_namespace_pattern, make_type_pattern, validate_pattern, validate_scope
@@ -99,10 +102,16 @@ def _delete_matching(pattern: str, raise_errors: bool) -> int:
 
 def _scan_and_unlink(pattern: str) -> int:
     redis = response_redis()
-    client = redis.client
+    match = redis.cache.client.make_pattern(pattern)
+    nodes = primaries(redis.client) if is_cluster(redis.client) else [redis.client]
+    return sum(_scan_and_unlink_on(node, redis.client, match) for node in nodes)
+
+
+def _scan_and_unlink_on(node: Any, client: Any, match: str) -> int:
+    """SCAN `node` for `match` and UNLINK what it finds through `client` (the same Redis, or its cluster)."""
     batch: list[bytes] = []
     deleted = 0
-    for key in client.scan_iter(match=redis.cache.client.make_pattern(pattern), count=cacheops_settings.SCAN_COUNT):
+    for key in node.scan_iter(match=match, count=cacheops_settings.SCAN_COUNT):
         batch.append(key)
         if len(batch) >= cacheops_settings.DELETE_BATCH_SIZE:
             deleted += client.unlink(*batch)

@@ -1,8 +1,12 @@
 """
 Cache keys: how a request becomes a logical key, and which keys and patterns are allowed.
 
-A logical key is what `X-Cache-Key` shows and what patterns match: `cache:{type}:{md5}` by
-default. Django's KEY_PREFIX and version are added underneath by the cache and never appear here.
+A logical key is what `X-Cache-Key` shows and what patterns match: `cache:<type>:<md5>` by
+default. The physical key Redis stores is made by `make_physical_key` (the cache's KEY_FUNCTION):
+Django's KEY_PREFIX and version, and the cache type wrapped in a Redis Cluster hash tag,
+`<prefix>:<version>:cache:{<type>}:<md5>`, so an entry and every generation counter it is
+checked against (`cacheops:generation:{<type>}...`) hash to one slot: a hit is one MGET on one
+node, on a cluster as on one Redis. This module is the only one that knows that format.
 """
 
 from __future__ import annotations
@@ -23,16 +27,69 @@ _WILDCARDS = re.compile(r"[*?]")
 
 
 _SCOPE = re.compile(r"[a-z][a-z0-9_-]*:[A-Za-z0-9_.:-]{1,200}")
+_TYPE_NAMES = frozenset(member.value for member in CacheType)
+_GENERATION_PREFIX = "cacheops:generation:"
 
 
 def generation_key(type_name: str) -> str:
     """The logical key of a type's generation counter: outside `cache:`, so no pattern reaches it."""
-    return f"cacheops:generation:{type_name}"
+    return f"{_GENERATION_PREFIX}{type_name}"
 
 
-def scope_generation_key(scope: str) -> str:
-    """The logical key of a scope's generation counter (`user:42` -> `cacheops:scope:user:42`)."""
-    return f"cacheops:scope:{scope}"
+def hash_tag(type_name: str) -> str:
+    """The Redis Cluster hash tag of a cache type: every key carrying it lives in one slot."""
+    return f"{{{type_name}}}"
+
+
+def tag_logical_key(key: str) -> str:
+    """Wrap the cache type of a response key or a generation counter in its hash tag.
+
+    `cache:search:ab12` -> `cache:{search}:ab12`, `cacheops:generation:search` ->
+    `cacheops:generation:{search}` (and any counter scoped below the type, e.g.
+    `cacheops:generation:search:user:7`, stays with it). Patterns go through here too
+    (`cache:search:*` -> `cache:{search}:*`; Redis globs read braces literally). Every other key is
+    returned unchanged: Django's own cache keys, locks and stats spread over the cluster freely.
+    """
+    return _tag(key, cacheops_settings.KEY_PREFIX)
+
+
+@functools.lru_cache(maxsize=8192)
+def _tag(key: str, namespace: str) -> str:
+    for head in (f"{namespace}:", _GENERATION_PREFIX):
+        if key.startswith(head):
+            type_name, sep, rest = key[len(head):].partition(":")
+            if type_name in _TYPE_NAMES:
+                return f"{head}{hash_tag(type_name)}{sep}{rest}"
+    return key
+
+
+def untag_logical_key(key: str) -> str:
+    """Undo `tag_logical_key`: `cache:{search}:ab12` -> `cache:search:ab12`."""
+    for head in (f"{cacheops_settings.KEY_PREFIX}:", _GENERATION_PREFIX):
+        if key.startswith(head + "{"):
+            tag, sep, rest = key[len(head) + 1:].partition("}")
+            if sep and tag in _TYPE_NAMES:
+                return f"{head}{tag}{rest}"
+    return key
+
+
+def reverse_physical_key(key: str) -> str:
+    """The cache's REVERSE_KEY_FUNCTION: the logical key of a physical one (prefix, version, tag removed)."""
+    return untag_logical_key(key.split(":", 2)[2])
+
+
+def make_physical_key(key: str, key_prefix: str, version: int | str) -> str:
+    """The cache's KEY_FUNCTION: Django's `<prefix>:<version>:<key>` with the type's hash tag."""
+    return f"{key_prefix}:{version}:{tag_logical_key(key)}"
+
+
+def scope_generation_key(type_name: str, scope: str) -> str:
+    """The logical key of a scope's counter for one type (`user`, `user:42` -> `cacheops:generation:user:scope:user:42`).
+
+    One counter per type and scope, below the type's own: it carries the type's hash tag, so an
+    entry and every counter it is checked against share a cluster slot.
+    """
+    return f"{generation_key(type_name)}:scope:{scope}"
 
 
 def fill_lock_key(key: str) -> str:

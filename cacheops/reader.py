@@ -7,6 +7,13 @@ Python, a fifth of a hit. A hit instead sends one packed MGET on a connection ke
 thread, as Django keeps a database connection per thread, with the cache's key function and
 the generation keys resolved once. Failures are left to `call_redis` (retries, breaker),
 except a connection the server closed while idle, which is replaced at once.
+
+On a Redis Cluster the MGET goes the same way, straight to the primary serving the type's slot
+(the entry and every counter it is checked against share it: `cacheops.keys` tags them with the
+type), on a connection kept per thread and node. A reply that is not an answer (MOVED during a
+resharding or a failover, a dead node) drops that connection and the read goes through
+RedisCluster itself, which follows the redirect and re-reads the slot map; the next read uses
+the new map.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from cacheops.backends import ResponseRedis, response_redis
+from cacheops.cluster import is_cluster
 from cacheops.keys import generation_key, physical_key_function, scope_generation_key
 
 
@@ -36,12 +44,15 @@ class EntryReader:
         self.connection: Any = None
         cache = target.cache
         self.client = target.client
-        self.pool = self.client.connection_pool
-        # Anything but a plain pooled client (a single-connection client, a cluster, a test
+        self.cluster = is_cluster(self.client)
+        self.pool = getattr(self.client, "connection_pool", None)
+        # Anything but a plain pooled client or a cluster (a single-connection client, a test
         # double) goes through redis-py's public API.
-        self.direct = (
+        self.direct = self.cluster or (
             isinstance(self.pool, redis.ConnectionPool) and getattr(self.client, "connection", None) is None
         )
+        # Cluster: the pool of the node serving each type's slot, as of the last read.
+        self.node_pools: dict[str, Any] = {}
         self.physical_key = physical_key_function(cache)
         self.generation_keys: dict[str, str] = {}
         self.packed_prefixes: dict[str, bytes] = {}
@@ -72,6 +83,8 @@ class EntryReader:
                        + b"".join(b"$%d\r\n%b\r\n" % (len(name), name) for name in names)]
         else:
             command = self._pack(type_name, key)
+        if self.cluster:
+            return self._read_on_cluster(type_name, key, scopes, command)
         return self._send(command)
 
     def names(self, type_name: str, key: str, scopes: tuple[str, ...] = ()) -> list[str]:
@@ -79,8 +92,30 @@ class EntryReader:
         return self._names(type_name, key, scopes)
 
     def _names(self, type_name: str, key: str, scopes: tuple[str, ...]) -> list[str]:
-        scope_keys = [self.physical_key(scope_generation_key(scope)) for scope in scopes]
+        scope_keys = [self.physical_key(scope_generation_key(type_name, scope)) for scope in scopes]
         return [self.generation_key(type_name), *scope_keys, self.physical_key(key)]
+
+    def _read_on_cluster(self, type_name: str, key: str, scopes: tuple[str, ...],
+                         command: list[bytes]) -> list[bytes | None]:
+        pool = self.node_pools.get(type_name)
+        if pool is None:
+            generation = self.generation_key(type_name)
+            node = self.client.nodes_manager.get_node_from_slot(self.client.keyslot(generation))
+            pool = self.node_pools[type_name] = self.client.get_redis_connection(node).connection_pool
+        if pool is not self.pool:
+            self._switch_pool(pool)
+        try:
+            return self._send(command)
+        except (redis.ConnectionError, redis.TimeoutError, redis.ResponseError):
+            # MOVED/ASK, CLUSTERDOWN, a dead primary: RedisCluster redirects, re-reads the slot map, retries.
+            self.node_pools.clear()
+            return self.client.execute_command("MGET", *self._names(type_name, key, scopes))
+
+    def _switch_pool(self, pool: Any) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            self.pool.release(connection)
+        self.pool = pool
 
     def _send(self, command: list[bytes]) -> list[bytes | None]:
         if self.connection is not None:
@@ -106,6 +141,8 @@ class EntryReader:
         try:
             connection.send_packed_command(command, check_health=False)
             return connection.read_response()
+        except redis.ResponseError:
+            raise  # an error reply (MOVED, CLUSTERDOWN) was read whole: the connection is still in step
         except BaseException:
             # A reply may still be on its way: never read it as the answer to the next command.
             self.connection = None

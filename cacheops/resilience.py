@@ -22,7 +22,7 @@ from time import monotonic, sleep
 from typing import TypeVar
 
 from django_redis.exceptions import ConnectionInterrupted
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from cacheops import metrics
@@ -32,8 +32,9 @@ from cacheops.exceptions import CacheUnavailable
 logger = logging.getLogger("cacheops")
 T = TypeVar("T")
 
-# OSError covers refused connections and socket timeouts raised outside redis-py's wrappers.
-DRIVER_ERRORS: tuple[type[BaseException], ...] = (RedisError, ConnectionInterrupted, OSError)
+# OSError covers refused connections and socket timeouts raised outside redis-py's wrappers;
+# RedisClusterException a cluster with uncovered slots or no reachable node (it is no RedisError).
+DRIVER_ERRORS: tuple[type[BaseException], ...] = (RedisError, ConnectionInterrupted, OSError, RedisClusterException)
 _TIMEOUTS = (RedisTimeoutError, socket.timeout, TimeoutError)
 
 

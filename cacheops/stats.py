@@ -170,8 +170,11 @@ def get_cache_stats() -> dict[str, Any]:
 def reset_cache_stats() -> None:
     """Zero every counter, in this process and in the shared hash."""
     recorder.forget()
-    redis = response_redis()
-    call_redis(lambda: redis.client.delete(redis.key(cacheops_settings.STATS_KEY)), "reset stats")
+    def delete() -> None:
+        redis = response_redis()
+        redis.client.delete(redis.key(cacheops_settings.STATS_KEY))
+
+    call_redis(delete, "reset stats")
 
 
 def get_cache_health(stats: dict[str, Any]) -> dict[str, Any]:

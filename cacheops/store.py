@@ -17,6 +17,7 @@ key is a logged miss and is never unpickled.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from redis.exceptions import LockNotOwnedError
@@ -26,7 +27,7 @@ from cacheops import metrics, stats
 from cacheops.backends import response_redis
 from cacheops.codec import CorruptValueError, encode_entry, frame, load_entry
 from cacheops.compressors import CacheopsCompressor, ZlibCompressor
-from cacheops.conf import cacheops_settings
+from cacheops.conf import CacheType, cacheops_settings
 from cacheops.entries import Entry
 from cacheops.exceptions import CacheUnavailable
 from cacheops.keys import fill_lock_key, generation_key, scope_generation_key
@@ -41,14 +42,20 @@ def read_entry(type_name: str, key: str, scopes: tuple[str, ...] = ()) -> tuple[
 
     The generation is the sum of the type's counter and the counters of `scopes`.
     """
-    reader = get_entry_reader()
-    raw = call_redis(lambda: reader.read(type_name, key, scopes), "read a cached response")
+    # The reader is made inside the call: on a cluster, making the client reads the slot map.
+    raw = call_redis(lambda: get_entry_reader().read(type_name, key, scopes), "read a cached response")
     return _decode_read(type_name, key, scopes, raw)
 
 
 async def aread_entry(type_name: str, key: str, scopes: tuple[str, ...] = ()) -> tuple[int, Entry | None]:
-    """`read_entry` for async views: the same MGET through `redis.asyncio`, never blocking the event loop."""
-    names = get_entry_reader().names(type_name, key, scopes)
+    """`read_entry` for async views: the same MGET through `redis.asyncio`, never blocking the event loop.
+
+    On a Redis Cluster the sync read (its slot routing and redirects) runs in a worker thread instead.
+    """
+    reader = get_entry_reader()
+    if reader.cluster:
+        return await asyncio.to_thread(read_entry, type_name, key, scopes)
+    names = reader.names(type_name, key, scopes)
     client = get_async_client()
     raw = await acall_redis(lambda: client.mget(names), "read a cached response")
     return _decode_read(type_name, key, scopes, raw)
@@ -59,7 +66,7 @@ def _decode_read(type_name: str, key: str, scopes: tuple[str, ...],
     *raw_generations, raw_entry = raw
     generation = _parse_generation(raw_generations[0], generation_key(type_name))
     for scope, raw_generation in zip(scopes, raw_generations[1:], strict=True):
-        generation += _parse_generation(raw_generation, scope_generation_key(scope))
+        generation += _parse_generation(raw_generation, scope_generation_key(type_name, scope))
     if raw_entry is None:
         return generation, None
     try:
@@ -85,7 +92,7 @@ def _parse_generation(raw: bytes | None, counter: str) -> int:
 
 def write_entry(key: str, entry: Entry, timeout: int) -> None:
     """Store `entry` under `key` for `timeout` seconds (its TTL plus the stale windows)."""
-    redis = response_redis()
+    redis = call_redis(response_redis, "store a response")
     compressor = _entry_compressor(redis.cache)
     layout = encode_entry(entry)
     value = frame(layout, compress_over=compressor.compress_over, level=compressor.level)
@@ -115,7 +122,9 @@ def bump_generations(type_names: tuple[str, ...] = (), scopes: tuple[str, ...] =
     One pipelined round trip of INCRs, whatever the number of entries; return the new counters.
     """
     redis = response_redis()
-    names = [generation_key(name) for name in type_names] + [scope_generation_key(scope) for scope in scopes]
+    # A scope's entries may be of any type, and each type keeps its own counter of the scope (in its slot).
+    names = [generation_key(name) for name in type_names] + [
+        scope_generation_key(cache_type.value, scope) for scope in scopes for cache_type in CacheType]
     if not names:
         return []
 
@@ -135,7 +144,7 @@ def fill_lock(key: str, timeout: float) -> Lock:
     stale-while-revalidate refresh takes the lock in the request thread and releases it in a
     refresh thread. Each fill makes its own Lock object, so no two threads share a token by accident.
     """
-    redis = response_redis()
+    redis = call_redis(response_redis, "take a fill lock")
     return Lock(redis.client, redis.key(fill_lock_key(key)), timeout=timeout, blocking=False,
                 thread_local=False)
 

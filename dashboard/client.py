@@ -55,12 +55,45 @@ class PlainJsonNode(Urllib3HttpNode):
         return super().perform_request(method, target, body=body, headers=headers, **kwargs)
 
 
-def make_client(url: str, *, flavor: str, timeout: float) -> Elasticsearch:
-    """Build a client for `url`; `flavor` 'osmem' switches to the plain-JSON node class."""
-    options: dict[str, Any] = {"request_timeout": timeout, "max_retries": 1, "retry_on_timeout": False}
+def parse_hosts(url: str) -> list[str]:
+    """ELASTICSEARCH_URL as a list of node URLs: one URL or a comma-separated list (checked in settings.py)."""
+    return [host.strip() for host in url.split(",") if host.strip()]
+
+
+def make_client(url: str, *, flavor: str, timeout: float, max_retries: int = 1, retry_on_timeout: bool = False,
+                **options: Any) -> Elasticsearch:
+    """Build a client for the node(s) in `url`; `flavor` 'osmem' switches to the plain-JSON node class.
+
+    With several nodes the transport sends each request to the next live node (round robin) and
+    retries a failed one (connection error, a 502/503/504, a timeout with `retry_on_timeout`) on
+    another, up to `max_retries` times; a failed node rests for `dead_node_backoff_factor` seconds,
+    doubling, before it is tried again. `options` are the Elasticsearch client's own (api_key,
+    ca_certs, sniff_on_start...).
+    """
+    options.update(request_timeout=timeout, max_retries=max_retries, retry_on_timeout=retry_on_timeout)
     if flavor == "osmem":
         options["node_class"] = PlainJsonNode
-    return Elasticsearch(url, **options)
+    return Elasticsearch(parse_hosts(url), **options)
+
+
+def client_options() -> dict[str, Any]:
+    """The production options of the client, from settings (docs/scaling.md)."""
+    options: dict[str, Any] = {
+        "max_retries": dashboard_settings.ELASTICSEARCH_MAX_RETRIES,
+        "retry_on_timeout": dashboard_settings.ELASTICSEARCH_RETRY_ON_TIMEOUT,
+        "dead_node_backoff_factor": dashboard_settings.ELASTICSEARCH_DEAD_NODE_BACKOFF,
+    }
+    if dashboard_settings.ELASTICSEARCH_API_KEY:
+        options["api_key"] = dashboard_settings.ELASTICSEARCH_API_KEY
+    if dashboard_settings.ELASTICSEARCH_CA_CERTS:
+        options["ca_certs"] = dashboard_settings.ELASTICSEARCH_CA_CERTS
+    if not dashboard_settings.ELASTICSEARCH_VERIFY_CERTS:
+        options["verify_certs"] = False
+    if dashboard_settings.ELASTICSEARCH_SNIFF_ON_START:
+        options["sniff_on_start"] = True
+    if dashboard_settings.ELASTICSEARCH_SNIFF_ON_NODE_FAILURE:
+        options["sniff_on_node_failure"] = True
+    return options
 
 
 def get_client() -> Elasticsearch:
@@ -75,6 +108,7 @@ def get_client() -> Elasticsearch:
                     dashboard_settings.ELASTICSEARCH_URL,
                     flavor=dashboard_settings.ELASTICSEARCH_FLAVOR,
                     timeout=float(dashboard_settings.ELASTICSEARCH_TIMEOUT),
+                    **client_options(),
                 )
     return _client
 

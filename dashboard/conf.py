@@ -3,9 +3,9 @@ The dashboard app's settings, read from the `LOGDASH` dict over these defaults.
 
     LOGDASH = {"UPLOAD_MAX_BYTES": 50 * 1024 * 1024}
 
-The search engine's connection is three top-level Django settings, `ELASTICSEARCH_URL`,
-`ELASTICSEARCH_FLAVOR` and `ELASTICSEARCH_TIMEOUT` (logdash/settings.py reads them from the
-environment), read here like the others: `dashboard_settings.ELASTICSEARCH_URL`. Every value is
+The search engine's connection is top-level Django settings, `ELASTICSEARCH_URL`,
+`ELASTICSEARCH_FLAVOR`, `ELASTICSEARCH_TIMEOUT` and the other `ELASTICSEARCH_*` (logdash/settings.py
+reads them from the environment), read here like the others: `dashboard_settings.ELASTICSEARCH_URL`. Every value is
 read on each access, never frozen at import, so `override_settings` needs nothing reloaded.
 """
 
@@ -22,6 +22,16 @@ DEFAULTS: dict[str, Any] = {
     "ELASTICSEARCH_URL": "",
     "ELASTICSEARCH_FLAVOR": "elasticsearch",
     "ELASTICSEARCH_TIMEOUT": 10.0,
+    # Several nodes (a comma-separated ELASTICSEARCH_URL): retries on another node, on a timeout too,
+    # and how long a dead node rests; API key, TLS and sniffing for production (docs/scaling.md).
+    "ELASTICSEARCH_MAX_RETRIES": 1,
+    "ELASTICSEARCH_RETRY_ON_TIMEOUT": False,
+    "ELASTICSEARCH_DEAD_NODE_BACKOFF": 1.0,
+    "ELASTICSEARCH_API_KEY": "",
+    "ELASTICSEARCH_CA_CERTS": "",
+    "ELASTICSEARCH_VERIFY_CERTS": True,
+    "ELASTICSEARCH_SNIFF_ON_START": False,
+    "ELASTICSEARCH_SNIFF_ON_NODE_FAILURE": False,
     # Name of the alias every query reads and every upload writes; the concrete index behind it
     # is `{INDEX_ALIAS}-v{INDEX_VERSION}` so an index can be rebuilt and swapped without downtime.
     "INDEX_ALIAS": "logdash-logs",
@@ -63,7 +73,7 @@ DEFAULTS: dict[str, Any] = {
 
 
 # Settings that are top-level Django settings of their own (they configure a service, not the app).
-_TOP_LEVEL = frozenset({"ELASTICSEARCH_URL", "ELASTICSEARCH_FLAVOR", "ELASTICSEARCH_TIMEOUT"})
+_TOP_LEVEL = frozenset(name for name in DEFAULTS if name.startswith("ELASTICSEARCH_"))
 
 
 class DashboardSettings:

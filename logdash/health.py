@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import DatabaseError, connection
 from django_redis import get_redis_connection
 from redis import RedisError
+from redis.exceptions import RedisClusterException
 
 from dashboard import client as search_client
 
@@ -21,7 +22,7 @@ def check_database() -> tuple[bool, str]:
 def check_redis() -> tuple[bool, str]:
     try:
         get_redis_connection("default").ping()
-    except (RedisError, OSError) as exc:
+    except (RedisError, OSError, RedisClusterException) as exc:
         return False, f"unreachable: {type(exc).__name__}"
     return True, "ok"
 

@@ -33,6 +33,19 @@ def _env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def _env_nodes(name: str) -> list[tuple[str, int]]:
+    """A comma-separated `host:port` list (IPv6 hosts in brackets) as (host, port) pairs."""
+    nodes = []
+    for item in _env_list(name, ""):
+        host, sep, port = item.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not host:port; give a comma-separated list such as 10.0.0.1:7000,10.0.0.2:7000."
+            )
+        nodes.append((host.strip("[]"), int(port)))
+    return nodes
+
+
 DEBUG = _env_bool("DEBUG", False)
 
 _DEV_SECRET_KEY = "django-insecure-logdash-development-only"
@@ -61,9 +74,43 @@ LOGDASH_PUBLIC_URL = LOGDASH_PUBLIC_URL or (f"http://127.0.0.1:{PORT}" if DEBUG 
 
 # Services. An empty ELASTICSEARCH_URL means "start the embedded osmem-server" (dev runner
 # and tests); production points it at a cluster.
+# Redis is one server (REDIS_URL), a Redis Cluster (REDIS_CLUSTER_NODES: any reachable nodes of it) or a
+# Sentinel-managed primary (REDIS_SENTINELS: the Sentinels, REDIS_SENTINEL_MASTER: the name they monitor,
+# REDIS_SENTINEL_DB: the database). docs/scaling.md.
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 REDIS_URL_IS_EXPLICIT = "REDIS_URL" in os.environ
+REDIS_CLUSTER_NODES = [f"{host}:{port}" for host, port in _env_nodes("REDIS_CLUSTER_NODES")]
+REDIS_SENTINELS = _env_nodes("REDIS_SENTINELS")
+REDIS_SENTINEL_MASTER = os.environ.get("REDIS_SENTINEL_MASTER", "").strip()
+REDIS_SENTINEL_DB = int(os.environ.get("REDIS_SENTINEL_DB", "0"))
+if REDIS_CLUSTER_NODES and REDIS_SENTINELS:
+    raise ImproperlyConfigured(
+        "REDIS_CLUSTER_NODES and REDIS_SENTINELS are both set: a cluster fails over by itself, so give one of them."
+    )
+if bool(REDIS_SENTINELS) != bool(REDIS_SENTINEL_MASTER):
+    raise ImproperlyConfigured(
+        "Sentinel needs both REDIS_SENTINELS (host:port of each Sentinel) and REDIS_SENTINEL_MASTER (the name "
+        "they monitor, as in `sentinel monitor <name> ...`); only "
+        f"{'REDIS_SENTINELS' if REDIS_SENTINELS else 'REDIS_SENTINEL_MASTER'} is set."
+    )
+# ELASTICSEARCH_URL: one URL or a comma-separated list of nodes; a request that fails on one node
+# (connection error, timeout, 502/503/504) is retried on another up to ELASTICSEARCH_MAX_RETRIES times.
+# Production settings (TLS, API key, sniffing): docs/scaling.md.
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
+for _node in _env_list("ELASTICSEARCH_URL", ""):
+    if not re.fullmatch(r"https?://[^/\s?#]+/?", _node):
+        raise ImproperlyConfigured(
+            f"ELASTICSEARCH_URL: {_node!r} is not a node URL; give http(s)://host:port, or several separated "
+            "by commas (https://es1:9200,https://es2:9200)."
+        )
+ELASTICSEARCH_MAX_RETRIES = int(os.environ.get("ELASTICSEARCH_MAX_RETRIES", "1"))
+ELASTICSEARCH_RETRY_ON_TIMEOUT = _env_bool("ELASTICSEARCH_RETRY_ON_TIMEOUT", False)
+ELASTICSEARCH_API_KEY = os.environ.get("ELASTICSEARCH_API_KEY", "")
+ELASTICSEARCH_CA_CERTS = os.environ.get("ELASTICSEARCH_CA_CERTS", "")
+ELASTICSEARCH_VERIFY_CERTS = _env_bool("ELASTICSEARCH_VERIFY_CERTS", True)
+ELASTICSEARCH_SNIFF_ON_START = _env_bool("ELASTICSEARCH_SNIFF_ON_START", False)
+ELASTICSEARCH_SNIFF_ON_NODE_FAILURE = _env_bool("ELASTICSEARCH_SNIFF_ON_NODE_FAILURE", False)
+ELASTICSEARCH_DEAD_NODE_BACKOFF = float(os.environ.get("ELASTICSEARCH_DEAD_NODE_BACKOFF", "1"))
 ELASTICSEARCH_FLAVOR = os.environ.get("ELASTICSEARCH_FLAVOR", "osmem" if not ELASTICSEARCH_URL else "elasticsearch")
 if ELASTICSEARCH_FLAVOR not in {"elasticsearch", "osmem"}:
     raise ImproperlyConfigured(
@@ -160,14 +207,28 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+_REDIS_OPTIONS = {
+    "SOCKET_CONNECT_TIMEOUT": float(os.environ.get("REDIS_CONNECT_TIMEOUT", "0.5")),
+    "SOCKET_TIMEOUT": float(os.environ.get("REDIS_SOCKET_TIMEOUT", "0.5")),
+}
+_REDIS_LOCATION = REDIS_URL
+if REDIS_CLUSTER_NODES:
+    # cacheops.cluster: a redis-py RedisCluster under django-redis; checked at start-up (cacheops/apps.py).
+    _REDIS_LOCATION = f"redis://{REDIS_CLUSTER_NODES[0]}"
+    _REDIS_OPTIONS.update(CONNECTION_FACTORY="cacheops.cluster.ClusterConnectionFactory",
+                          CLUSTER_NODES=REDIS_CLUSTER_NODES)
+elif REDIS_SENTINELS:
+    # django-redis asks the Sentinels for the primary of REDIS_SENTINEL_MASTER, and again after a failover.
+    _REDIS_LOCATION = f"redis://{REDIS_SENTINEL_MASTER}/{REDIS_SENTINEL_DB}"
+    _REDIS_OPTIONS.update(CONNECTION_FACTORY="django_redis.pool.SentinelConnectionFactory",
+                          SENTINELS=REDIS_SENTINELS,
+                          SENTINEL_KWARGS={"socket_timeout": _REDIS_OPTIONS["SOCKET_TIMEOUT"],
+                                           "socket_connect_timeout": _REDIS_OPTIONS["SOCKET_CONNECT_TIMEOUT"]})
 CACHES = {
     "default": {
         "BACKEND": "cacheops.backends.RedisCache",
-        "LOCATION": REDIS_URL,
-        "OPTIONS": {
-            "SOCKET_CONNECT_TIMEOUT": float(os.environ.get("REDIS_CONNECT_TIMEOUT", "0.5")),
-            "SOCKET_TIMEOUT": float(os.environ.get("REDIS_SOCKET_TIMEOUT", "0.5")),
-        },
+        "LOCATION": _REDIS_LOCATION,
+        "OPTIONS": _REDIS_OPTIONS,
     }
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

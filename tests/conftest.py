@@ -6,6 +6,10 @@ is an osmem-server started for this session. A service that cannot be started st
 run with a message naming it (never a skip). Each test session gets its own Django cache
 KEY_PREFIX, so concurrent runs on one Redis never see each other's keys; each test that
 asks for `search_engine` gets a fresh copy-on-write clone of the engine.
+
+`--redis-topology=cluster` (or `sentinel`) points the response cache at a 3-primary, 3-replica
+Redis Cluster (or a primary, a replica and three Sentinels) started for the session from the
+redis-server binary: `make test-cluster` runs tests/cacheops that way.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from django.core.cache import caches
 from django.test.utils import override_settings
 from django_redis import get_redis_connection
 
+from logdash.redis_processes import RedisCluster, RedisSentinelSetup, start_cluster, start_sentinel_setup
 from logdash.services import RunningService, ServiceError, find_or_start_redis, start_search_engine
 
 LOGHUB_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "loghub"
@@ -43,6 +48,48 @@ def redis_service() -> Iterator[RunningService]:
     service.stop()
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--redis-topology", choices=("single", "cluster", "sentinel"), default="single",
+                     help="where the response cache lives: one Redis (REDIS_URL, the default), a Redis Cluster "
+                          "or a Sentinel set-up started for the session")
+
+
+@pytest.fixture(scope="session")
+def redis_cluster() -> Iterator[RedisCluster]:
+    """A 3-primary, 3-replica Redis Cluster on ports 41000-41999, joined with redis-cli."""
+    try:
+        cluster = start_cluster()
+    except ServiceError as exc:
+        pytest.exit(f"The Redis Cluster could not be started: {exc}", returncode=3)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_sentinel_setup() -> Iterator[RedisSentinelSetup]:
+    """A primary, a replica and three Sentinels on ports 42000-42099."""
+    try:
+        setup = start_sentinel_setup()
+    except ServiceError as exc:
+        pytest.exit(f"The Sentinel set-up could not be started: {exc}", returncode=3)
+    yield setup
+    setup.stop()
+
+
+def cluster_cache(base: dict, cluster: RedisCluster) -> dict:
+    """`base` (a CACHES entry) pointed at `cluster`, as settings.py does for REDIS_CLUSTER_NODES."""
+    options = {**base.get("OPTIONS", {}), "CONNECTION_FACTORY": "cacheops.cluster.ClusterConnectionFactory",
+               "CLUSTER_NODES": cluster.nodes}
+    return {**base, "LOCATION": f"redis://{cluster.nodes[0]}", "OPTIONS": options}
+
+
+def sentinel_cache(base: dict, setup: RedisSentinelSetup) -> dict:
+    """`base` pointed at the Sentinel set-up, as settings.py does for REDIS_SENTINELS."""
+    options = {**base.get("OPTIONS", {}), "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
+               "SENTINELS": [(host, int(port)) for host, port in (node.split(":") for node in setup.sentinels)]}
+    return {**base, "LOCATION": f"redis://{setup.master_name}/0", "OPTIONS": options}
+
+
 @pytest.fixture(scope="session")
 def search_engine_service() -> Iterator[RunningService]:
     try:
@@ -54,10 +101,17 @@ def search_engine_service() -> Iterator[RunningService]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _services(redis_service: RunningService, search_engine_service: RunningService) -> Iterator[None]:
+def _services(request: pytest.FixtureRequest, redis_service: RunningService,
+              search_engine_service: RunningService) -> Iterator[None]:
     """Point Django's cache and the search client at this session's services."""
     caches_setting = {alias: dict(config) for alias, config in settings.CACHES.items()}
     caches_setting["default"].update(LOCATION=redis_service.url, KEY_PREFIX=TEST_KEY_PREFIX)
+    topology = request.config.getoption("--redis-topology")
+    if topology == "cluster":
+        caches_setting["default"] = cluster_cache(caches_setting["default"], request.getfixturevalue("redis_cluster"))
+    elif topology == "sentinel":
+        caches_setting["default"] = sentinel_cache(caches_setting["default"],
+                                                   request.getfixturevalue("redis_sentinel_setup"))
     with override_settings(
         CACHES=caches_setting,
         REDIS_URL=redis_service.url,
@@ -76,6 +130,7 @@ def _clean_cache(_services: None) -> Iterator[None]:
     """Remove this session's cache keys after each test (only ours: the prefix is per session)."""
     yield
     connection = get_redis_connection("default")
+    # A cluster's scan_iter walks every primary; its unlink splits the keys by slot.
     keys = list(connection.scan_iter(match=f"{TEST_KEY_PREFIX}:*", count=1000))
     if keys:
         connection.unlink(*keys)

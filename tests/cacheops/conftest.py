@@ -65,9 +65,30 @@ def sleeps(monkeypatch) -> list[float]:
 
 
 def caches_with_unreachable() -> dict:
+    """CACHES plus an `unreachable` alias: the default's topology (one Redis, cluster, Sentinel) at a closed port."""
     configured = {alias: dict(config) for alias, config in settings.CACHES.items()}
-    configured["unreachable"] = {**configured["default"], "LOCATION": f"redis://127.0.0.1:{closed_port()}/0"}
+    port = closed_port()
+    options = dict(configured["default"].get("OPTIONS") or {})
+    if "CLUSTER_NODES" in options:
+        options["CLUSTER_NODES"] = [f"127.0.0.1:{port}"]
+    if "SENTINELS" in options:
+        options["SENTINELS"] = [("127.0.0.1", port)]
+    # Sentinel: LOCATION names the monitored primary, and django-redis keeps one pool per LOCATION in the
+    # process: a name of its own, so the real set-up's pool is not reused.
+    location = f"redis://unreachable-{port}/0" if "SENTINELS" in options else f"redis://127.0.0.1:{port}/0"
+    configured["unreachable"] = {**configured["default"], "LOCATION": location, "OPTIONS": options}
     return configured
+
+
+# What points a cache at a cluster or at Sentinels rather than at its LOCATION.
+_TOPOLOGY_OPTIONS = ("CONNECTION_FACTORY", "CLUSTER_NODES", "SENTINELS", "SENTINEL_KWARGS")
+
+
+def single_redis_cache(url: str, **options: object) -> dict:
+    """The default cache's settings pointed at the one Redis at `url` (a test's private redis-server)."""
+    base = settings.CACHES["default"]
+    kept = {name: value for name, value in (base.get("OPTIONS") or {}).items() if name not in _TOPOLOGY_OPTIONS}
+    return {**base, "LOCATION": url, "OPTIONS": {**kept, **options}}
 
 
 @pytest.fixture

@@ -12,8 +12,11 @@ from cacheops.keys import (
     make_cache_key,
     make_canonical_query,
     make_digest,
+    make_physical_key,
     make_type_pattern,
     normalize_media_type,
+    reverse_physical_key,
+    tag_logical_key,
     validate_custom_key,
     validate_pattern,
 )
@@ -158,3 +161,28 @@ def test_parameters_that_may_change_the_body_are_kept():
 )
 def test_only_declared_parameters_are_kept_in_order_and_spelling(query, kept):
     assert keep_declared_params(query, frozenset({"q", "level"})) == kept
+
+
+class TestHashTags:
+    """The physical format: the cache type in a Redis Cluster hash tag (docs/scaling.md)."""
+
+    @pytest.mark.parametrize("logical, physical", [
+        ("cache:search:ab12", "cache:{search}:ab12"),
+        ("cacheops:generation:search", "cacheops:generation:{search}"),
+        ("cacheops:generation:search:user:7", "cacheops:generation:{search}:user:7"),
+        ("cache:search:*", "cache:{search}:*"),
+        ("cache:*", "cache:*"),
+        ("cache:unknown-type:x", "cache:unknown-type:x"),
+        ("cacheops:lock:cache:search:ab12", "cacheops:lock:cache:search:ab12"),
+        ("cacheops:stats", "cacheops:stats"),
+        ("django-key", "django-key"),
+    ])
+    def test_only_response_keys_and_generations_are_tagged(self, logical, physical):
+        assert tag_logical_key(logical) == physical
+        assert make_physical_key(logical, "p", 1) == f"p:1:{physical}"
+        assert reverse_physical_key(f"p:1:{physical}") == logical
+
+    def test_the_cache_makes_and_reverses_tagged_keys(self, cache):
+        physical = cache.make_key("cache:dashboard:x")
+        assert physical.endswith(":1:cache:{dashboard}:x")
+        assert cache.client.reverse_key(physical) == "cache:dashboard:x"

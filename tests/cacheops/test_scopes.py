@@ -84,13 +84,16 @@ def test_a_hit_with_scopes_is_one_round_trip(api, monkeypatch):
     assert outcome(api, "red") == "HIT"
     assert len(sent) == 1
     assert sent[0].startswith(b"*5\r\n$4\r\nMGET\r\n")
-    assert b"cacheops:scope:team:red" in sent[0] and b"cacheops:scope:region:eu-1" in sent[0]
+    # The type's counters of each scope, with the type's hash tag: one slot on a cluster.
+    assert b"cacheops:generation:{" in sent[0]
+    assert b":scope:team:red" in sent[0] and b":scope:region:eu-1" in sent[0]
 
 
 def test_invalidate_is_one_pipeline_of_incr_and_never_scans(monkeypatch):
     with recorded_commands(monkeypatch) as commands:
         invalidate(types=[CacheType.DASHBOARD, "analytics"], scopes=["user:1", "product:2"])
-    assert commands == ["INCRBY"] * 4
+    # Each type keeps its own counter of a scope (in its own cluster slot): one INCR per type and scope.
+    assert commands == ["INCRBY"] * (2 + 2 * len(CacheType))
 
 
 def test_invalidate_refuses_bad_input_before_touching_redis(monkeypatch):

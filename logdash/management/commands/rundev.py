@@ -99,6 +99,11 @@ class Command(BaseCommand):
             self.stdout.write(f"Search engine: embedded osmem-server at {engine.url} (pid {engine.pid})")
         else:
             self.stdout.write(f"Search engine: {settings.ELASTICSEARCH_URL} ({settings.ELASTICSEARCH_FLAVOR})")
+        if settings.REDIS_CLUSTER_NODES or settings.REDIS_SENTINELS:
+            # The cache's CACHES already point at them (settings.py); nothing to find or start.
+            where = settings.REDIS_CLUSTER_NODES or [f"{host}:{port}" for host, port in settings.REDIS_SENTINELS]
+            self.stdout.write(f"Redis: {'cluster' if settings.REDIS_CLUSTER_NODES else 'Sentinels'} {', '.join(where)}")
+            return overrides
         redis_service = find_or_start_redis(settings.REDIS_URL, url_is_explicit=settings.REDIS_URL_IS_EXPLICIT)
         if redis_service.started_here:
             self.services.append(redis_service)
@@ -134,7 +139,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Admin: created superuser {settings.LOGDASH_ADMIN_USER!r} with password {shown}")
 
     def _serve(self, host: str, port: int, workers: int, overrides: dict[str, Any]) -> None:
-        environment = [f"REDIS_URL={overrides['REDIS_URL']}", f"PROMETHEUS_MULTIPROC_DIR={self._metrics_dir()}"]
+        environment = [f"PROMETHEUS_MULTIPROC_DIR={self._metrics_dir()}"]
+        if "REDIS_URL" in overrides:
+            environment.append(f"REDIS_URL={overrides['REDIS_URL']}")
         if "ELASTICSEARCH_URL" in overrides:
             environment += [f"ELASTICSEARCH_URL={overrides['ELASTICSEARCH_URL']}", "ELASTICSEARCH_FLAVOR=osmem"]
         # Threads per worker: a hit is answered while other threads wait on slow misses (bench/serving.py).
