@@ -84,7 +84,7 @@ def make_physical_key(key: str, key_prefix: str, version: int | str) -> str:
 
 
 def scope_generation_key(type_name: str, scope: str) -> str:
-    """The logical key of a scope's counter for one type (`user`, `user:42` -> `cacheops:generation:user:scope:user:42`).
+    """The logical key of a scope's counter for one type: `cacheops:generation:user:scope:user:42`.
 
     One counter per type and scope, below the type's own: it carries the type's hash tag, so an
     entry and every counter it is checked against share a cluster slot.
