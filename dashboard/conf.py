@@ -41,10 +41,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_LINE_BYTES": 1024 * 1024,
     # Documents sent per bulk request.
     "BULK_BATCH_SIZE": 2000,
-    # Search: the largest page, and how deep page/size may go before a cursor is needed.
+    # Search: the largest page (deeper pages follow `next_cursor`, the engine's search_after: no depth limit).
     "SEARCH_MAX_SIZE": 100,
-    "SEARCH_MAX_WINDOW": 10_000,
-    # Patterns list: how deep page/size may go (the most frequent patterns are cut from one aggregation).
+    # Patterns list: how deep the cursor may go (the most frequent patterns are cut from one aggregation).
     "PATTERNS_MAX_WINDOW": 1000,
     # Trends: the largest `days`.
     "TRENDS_MAX_DAYS": 90,

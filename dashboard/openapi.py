@@ -11,6 +11,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 from dashboard.models import Upload
+from dashboard.pagination import next_cursor_field
 
 SEARCH_UNAVAILABLE = OpenApiResponse(
     description="The search engine is unreachable and nothing cached can answer (`search_unavailable`)."
@@ -64,8 +65,7 @@ class SearchResultsSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     size = serializers.IntegerField()
     results = LogEntrySerializer(many=True)
-    next_cursor = serializers.CharField(allow_null=True, help_text="Pass as `cursor` for the next page; null at "
-                                                                   "the end.")
+    next_cursor = next_cursor_field()
 
 
 class ErrorRateDaySerializer(serializers.Serializer):
@@ -125,10 +125,9 @@ class PatternSerializer(serializers.Serializer):
 
 class PatternsPageSerializer(serializers.Serializer):
     total_lines = serializers.IntegerField(help_text="Lines the filters select, over every pattern.")
-    page = serializers.IntegerField()
     size = serializers.IntegerField()
-    has_next = serializers.BooleanField()
     results = PatternSerializer(many=True, help_text="Most frequent first.")
+    next_cursor = next_cursor_field()
 
 
 class UploadResultSerializer(serializers.Serializer):

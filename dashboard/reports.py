@@ -16,6 +16,7 @@ from dashboard import client, queries
 from dashboard.conf import dashboard_settings
 from dashboard.excerpts import cut_highlight, cut_text
 from dashboard.models import Upload
+from dashboard.pagination import encode_token
 from dashboard.patterns.store import current_templates
 from dashboard.serializers import encode_cursor
 from logdash.clock import clock
@@ -149,9 +150,8 @@ def _instant(metric: Any) -> str | None:
     return datetime.fromtimestamp(metric.value / 1000, tz=UTC).isoformat().replace("+00:00", "Z")
 
 
-def list_patterns(criteria: queries.SearchCriteria, *, page: int, size: int) -> dict[str, Any]:
-    """One page of the most frequent patterns among the lines `criteria` selects."""
-    offset = (page - 1) * size
+def list_patterns(criteria: queries.SearchCriteria, *, offset: int, size: int) -> dict[str, Any]:
+    """One page of the most frequent patterns among the lines `criteria` selects, from the `offset`-th."""
     response = client.execute(queries.patterns_query(criteria, buckets=offset + size + 1))
     buckets = response.aggregations.patterns.buckets
     results = []
@@ -171,8 +171,7 @@ def list_patterns(criteria: queries.SearchCriteria, *, page: int, size: int) -> 
     _with_current_patterns(results)
     return {
         "total_lines": response.hits.total.value,
-        "page": page,
         "size": size,
-        "has_next": len(buckets) > offset + size,
         "results": results,
+        "next_cursor": encode_token([offset + size]) if len(buckets) > offset + size else None,
     }

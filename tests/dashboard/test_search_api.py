@@ -51,8 +51,9 @@ def test_a_time_window_filters(api, searchable, now):
 
 
 def test_pages_do_not_overlap(api, searchable):
-    first = api.get("/api/search", {"q": "refused", "size": 20, "page": 1}).json()["results"]
-    second = api.get("/api/search", {"q": "refused", "size": 20, "page": 2}).json()["results"]
+    first = api.get("/api/search", {"q": "refused", "size": 20}).json()
+    second = api.get("/api/search", {"q": "refused", "size": 20, "cursor": first["next_cursor"]}).json()["results"]
+    first = first["results"]
     assert not {hit["id"] for hit in first} & {hit["id"] for hit in second}
     assert second[0]["message"] == "connection refused by upstream 21"
 
@@ -74,9 +75,6 @@ def test_a_cursor_walks_every_result_once(api, searchable):
         ({"size": 0}, "size"),
         ({"size": 10000}, "size"),
         ({"size": "ten"}, "size"),
-        ({"page": -1}, "page"),
-        ({"page": 0}, "page"),
-        ({"page": 1000, "size": 100}, "page"),
         ({"from": "yesterday"}, "from"),
         ({"to": "2026-13-45"}, "to"),
         ({"from": "2026-11-20T00:00:00Z", "to": "2026-11-10T00:00:00Z"}, "from"),
