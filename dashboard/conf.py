@@ -16,7 +16,8 @@ DEFAULTS: dict[str, Any] = {
     # Name of the alias every query reads and every upload writes; the concrete index behind it
     # is `{INDEX_ALIAS}-v{INDEX_VERSION}` so an index can be rebuilt and swapped without downtime.
     "INDEX_ALIAS": "logdash-logs",
-    "INDEX_VERSION": 1,
+    # 2: `message.words`, the words inside identifiers (`manage.py rebuild_index` copies a v1 index).
+    "INDEX_VERSION": 2,
     # Uploads larger than this are refused with 413 before they are parsed.
     "UPLOAD_MAX_BYTES": 100 * 1024 * 1024,
     # A gzip upload may not decompress to more than this (a gzip bomb is refused with 400); None means

@@ -91,10 +91,25 @@ class SearchCriteria:
     search_after: tuple | None = None
 
 
+# Where the words of `q` are looked for: the message as written (whole tokens, `valueerror`, any script)
+# and the words inside its identifiers (`error` in `ValueError`). Highlights come from the same two.
+TEXT_FIELDS = ("message", "message.words")
+
+
+def text_query(q: str) -> Q:
+    """Every word of `q` in the message, whole or inside an identifier; a "quoted phrase" word for word.
+
+    `simple_query_string` with only the PHRASE and WHITESPACE syntax: `-`, `|`, `*`, `~` and parentheses
+    are plain characters (`blk_-562725` is not a negation), and a malformed query is never an error.
+    """
+    return Q("simple_query_string", query=q, fields=list(TEXT_FIELDS), default_operator="and",
+             flags="PHRASE|WHITESPACE")
+
+
 def _filtered(search: Search, criteria: SearchCriteria) -> Search:
     """The filters search and the patterns list share: words, level, source, product, pattern, time range."""
     if criteria.q:
-        search = search.query("match", message={"query": criteria.q, "operator": "and"})
+        search = search.query(text_query(criteria.q))
     if criteria.level:
         search = search.filter("terms", level=list(criteria.level))
     if criteria.source:
@@ -119,7 +134,7 @@ def search_query(criteria: SearchCriteria) -> Search:
     if criteria.q:
         # encoder=html escapes the message around the tags, so a highlight is safe to render as HTML.
         search = search.highlight_options(encoder="html", pre_tags=["<mark>"], post_tags=["</mark>"])
-        search = search.highlight("message", number_of_fragments=0)
+        search = search.highlight(*TEXT_FIELDS, number_of_fragments=0)
     if criteria.search_after is not None:
         return search.extra(search_after=list(criteria.search_after))[: criteria.size]
     return search[criteria.offset : criteria.offset + criteria.size]

@@ -14,7 +14,7 @@ from django.conf import settings
 
 from dashboard import client, queries
 from dashboard.conf import dashboard_settings
-from dashboard.excerpts import cut_highlight, cut_text
+from dashboard.excerpts import cut_highlight, cut_text, join_marks
 from dashboard.models import Upload
 from dashboard.pagination import encode_token
 from dashboard.patterns.store import current_templates
@@ -47,8 +47,10 @@ def _log_entry(hit: Any) -> dict[str, Any]:
         "line_number": source.get("line_number"),
     }
     highlight = getattr(hit.meta, "highlight", None)
-    if highlight is not None and "message" in highlight:
-        entry["highlight"], highlight_cut = cut_highlight(highlight["message"][0], limit)
+    marked = next((highlight[field][0] for field in reversed(queries.TEXT_FIELDS)
+                   if highlight is not None and field in highlight), None)
+    if marked is not None:  # the words field's marks when it has any: they show `Error` inside `ValueError`
+        entry["highlight"], highlight_cut = cut_highlight(join_marks(marked), limit)
         entry["truncated"] = entry["truncated"] or highlight_cut
     return entry
 

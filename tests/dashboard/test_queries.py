@@ -38,10 +38,13 @@ def test_user_dashboard_is_restricted_to_the_owner():
 
 def test_search_query_matches_all_words_and_highlights():
     body = queries.search_query(SearchCriteria(q="connection refused", size=5, offset=10)).to_dict()
-    assert body["query"] == {"match": {"message": {"query": "connection refused", "operator": "and"}}}
+    assert body["query"] == {"simple_query_string": {
+        "query": "connection refused", "fields": ["message", "message.words"], "default_operator": "and",
+        "flags": "PHRASE|WHITESPACE",
+    }}
     assert body["highlight"] == {
         "encoder": "html", "pre_tags": ["<mark>"], "post_tags": ["</mark>"],
-        "fields": {"message": {"number_of_fragments": 0}},
+        "fields": {"message": {"number_of_fragments": 0}, "message.words": {"number_of_fragments": 0}},
     }
     assert (body["from"], body["size"]) == (10, 5)
 

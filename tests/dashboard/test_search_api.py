@@ -123,3 +123,50 @@ def test_an_empty_pattern_id_is_no_filter(api, searchable):
     everything = api.get("/api/search", {"q": ""}).json()["total"]
     assert everything > 0
     assert api.get("/api/search", {"pattern_id": ""}).json()["total"] == everything
+
+
+@pytest.fixture
+def identifiers(ingest):
+    ingest(json_lines([
+        {"level": "ERROR", "message": "java.lang.NullPointerException at org.apache.Foo.bar(Foo.java:42)"},
+        {"level": "INFO", "message": "onStandStepChanged newStep=3 x86_64"},
+        {"level": "INFO", "message": "Receiving block blk_-562725 src: /10.0.0.1:50010"},
+        {"level": "WARNING", "message": "<img src=x onerror=alert(1)> in user_agent"},
+        {"level": "INFO", "message": "no such value, but an error later"},
+    ]))
+
+
+@pytest.mark.parametrize(
+    ("q", "found"),
+    [
+        ("pointer", "java.lang.NullPointerException"),
+        ("NullPointerException", "java.lang.NullPointerException"),
+        ("java.lang.NullPointerException", "java.lang.NullPointerException"),
+        ("null pointer exception", "java.lang.NullPointerException"),
+        ('"pointer exception"', "java.lang.NullPointerException"),
+        ("step changed", "onStandStepChanged"),
+        ("stand", "onStandStepChanged"),
+        ("blk_-562725", "blk_-562725"),
+        ("562725", "blk_-562725"),
+        ("-562725", "blk_-562725"),  # `-` is a character, not a negation
+        ("agent", "user_agent"),
+        ("onerror", "onerror"),
+    ],
+)
+def test_words_inside_identifiers_are_found(api, identifiers, q, found):
+    body = api.get("/api/search", {"q": q}).json()
+    assert [found in hit["message"] for hit in body["results"]] == [True], (q, body["results"])
+
+
+def test_a_phrase_needs_its_words_in_order_and_an_identifier_query_its_parts_together(api, identifiers):
+    assert api.get("/api/search", {"q": '"exception pointer"'}).json()["total"] == 0
+    # Every part of `ValueError` is required: "value" and "error" apart on one line match, no other line does.
+    assert [hit["message"] for hit in api.get("/api/search", {"q": "ValueError"}).json()["results"]] == [
+        "no such value, but an error later"]
+
+
+def test_a_highlight_is_escaped_html_whichever_field_marked_it(api, identifiers):
+    (hit,) = api.get("/api/search", {"q": "onerror"}).json()["results"]
+    assert hit["highlight"] == "&lt;img src=x <mark>onerror</mark>=alert(1)&gt; in user_agent"
+    (hit,) = api.get("/api/search", {"q": "agent"}).json()["results"]
+    assert hit["highlight"] == "&lt;img src=x onerror=alert(1)&gt; in user_<mark>agent</mark>"
