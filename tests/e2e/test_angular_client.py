@@ -173,3 +173,57 @@ def test_the_angular_client_end_to_end(client_page, logdash_server: RunningServe
     warnings = [line for line in console
                 if "sanitiz" in line.lower() or (line.startswith("error") and refused_login not in line)]
     assert not warnings, warnings
+
+
+
+DASHBOARD = {"logs_today": 1, "error_logs": 0, "files_uploaded": 1, "logs_by_level": {}, "recent_logs": [],
+             "logs_per_day": [], "time_zone": "UTC", "generated_at": "2026-11-30T00:00:00Z"}
+
+
+def test_the_interceptor_keeps_no_store_nothing_and_private_answers_for_one_login_only(
+        client_page, logdash_server: RunningServer, client_origin: str):
+    """The cache rules of the README's interceptor, on answers the test writes (the API sends no no-store)."""
+    page, _ = client_page
+    sent: list[str | None] = []
+    answer = {"control": "no-store", "etag": '"one"', "total": 7}
+
+    def dashboard(route) -> None:
+        cors = {"Access-Control-Allow-Origin": client_origin,
+                "Access-Control-Allow-Headers": "authorization, if-none-match",
+                "Access-Control-Expose-Headers": "ETag, X-Cache, Age"}
+        if route.request.method == "OPTIONS":
+            route.fulfill(status=204, headers=cors)
+            return
+        condition = route.request.headers.get("if-none-match")
+        sent.append(condition)
+        headers = {**cors, "ETag": answer["etag"], "Cache-Control": answer["control"], "X-Cache": "HIT"}
+        if condition == answer["etag"]:
+            route.fulfill(status=304, headers=headers)
+        else:
+            route.fulfill(status=200, headers={**headers, "Content-Type": "application/json"},
+                          body=json.dumps({**DASHBOARD, "total_logs": answer["total"]}))
+
+    def log_in() -> None:
+        page.get_by_label("Username").fill(logdash_server.username)
+        page.get_by_label("Password").fill(logdash_server.password)
+        page.get_by_role("button", name="Log in").click()
+
+    page.route(f"{logdash_server.url}/api/dashboard", dashboard)
+    page.goto("/")
+    log_in()
+    expect(page.get_by_test_id("total-logs")).to_have_text("7")
+    reload = page.get_by_role("button", name="Reload")
+
+    answer.update(control="private", total=8)
+    reload.click()  # the first answer was no-store: nothing kept, nothing sent
+    expect(page.get_by_test_id("total-logs")).to_have_text("8")
+    answer["total"] = 9
+    reload.click()  # private: kept for this login and revalidated; the 304 shows the kept body
+    expect(page.get_by_test_id("http-status")).to_have_text("304")
+    expect(page.get_by_test_id("total-logs")).to_have_text("8")
+    assert sent == [None, None, '"one"'], sent
+
+    page.get_by_role("button", name="Log out").click()  # the next login starts from an empty cache
+    log_in()
+    expect(page.get_by_test_id("total-logs")).to_have_text("9")
+    assert sent[-1] is None, sent
