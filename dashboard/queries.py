@@ -8,6 +8,7 @@ time zone) rather than engine-side date math, so a query says exactly which days
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
@@ -96,14 +97,32 @@ class SearchCriteria:
 TEXT_FIELDS = ("message", "message.words")
 
 
-def text_query(q: str) -> Q:
-    """Every word of `q` in the message, whole or inside an identifier; a "quoted phrase" word for word.
+# A "quoted phrase" or a run of non-blank characters: the terms of `q`.
+_TERM = re.compile(r'"([^"]*)"|(\S+)')
 
-    `simple_query_string` with only the PHRASE and WHITESPACE syntax: `-`, `|`, `*`, `~` and parentheses
-    are plain characters (`blk_-562725` is not a negation), and a malformed query is never an error.
+
+def _term_query(text: str, *, phrase: bool) -> Q:
+    """One term of `q`, found in either field.
+
+    In `message` a word is whole tokens (all of `blk_-562725`'s, any order) and a phrase is in order. In
+    `message.words` a term is always a phrase: the parts of `ValueError` must be adjacent (`value error`),
+    not anywhere in the line. A term of punctuation only (`-`) has no words and is left out.
     """
-    return Q("simple_query_string", query=q, fields=list(TEXT_FIELDS), default_operator="and",
-             flags="PHRASE|WHITESPACE")
+    written = (Q("match_phrase", message={"query": text, "zero_terms_query": "all"}) if phrase
+               else Q("match", message={"query": text, "operator": "and", "zero_terms_query": "all"}))
+    parts = Q("match_phrase", **{"message.words": {"query": text, "zero_terms_query": "all"}})
+    return Q("bool", should=[written, parts], minimum_should_match=1)
+
+
+def text_query(q: str) -> Q:
+    """Every term of `q` in the message, whole or inside an identifier; a "quoted phrase" word for word.
+
+    No other syntax: `-`, `|`, `*`, `~` and parentheses are plain characters (`blk_-562725` is not a
+    negation), and no query is malformed (an unclosed quote is a character).
+    """
+    terms = [_term_query(phrase or word, phrase=bool(phrase)) for phrase, word in _TERM.findall(q)
+             if (phrase or word).strip()]
+    return terms[0] if len(terms) == 1 else Q("bool", must=terms)
 
 
 def _filtered(search: Search, criteria: SearchCriteria) -> Search:
