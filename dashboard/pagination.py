@@ -77,7 +77,6 @@ class CursorPage(CursorPagination):
     cursor_query_param = CURSOR_PARAM
 
     def paginate_queryset(self, queryset, request, view=None):
-        self.request = request
         size = request.query_params.get(self.page_size_query_param)
         if size not in (None, "") and not (size.isdigit() and 1 <= int(size) <= self.max_page_size):
             raise ValidationError({"size": [f"{size[:40]!r} is not a page size: give a whole number from 1 to "

@@ -39,8 +39,7 @@ def test_products_and_formats_page_by_name(api):
     for name in ("Zeta", "Alpha", "Mid", "Beta"):
         Product.objects.create(name=name, slug=name.lower())
     assert [item["name"] for item in walk(api, "/api/products", size=3)] == ["Alpha", "Beta", "Mid", "Zeta"]
-    assert walk(api, "/api/formats", size=2) == [] or all("name" in item for item in walk(api, "/api/formats", 2))
-    assert LogFormat.objects.count() == len(walk(api, "/api/formats", size=1))
+    assert len(walk(api, "/api/formats", size=1)) == LogFormat.objects.count()
 
 
 def test_a_page_behind_a_proxy_names_no_host(api, user, settings):
