@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt requirements-dev.txt 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: run test test-at test-slow test-topologies test-e2e chromium lint bench bench-traffic clean
+.PHONY: run test test-at test-slow test-topologies test-e2e chromium angular-client angular-build lint bench bench-traffic clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,7 +43,19 @@ chromium:
 		SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
 		$$SUDO apt-get install -y chromium || { $$SUDO apt-get update && $$SUDO apt-get install -y chromium; }; }
 
-test-e2e: $(STAMP) chromium
+# The Angular client (clients/angular): its npm packages from the lockfile, then a production build.
+ANGULAR := clients/angular
+
+angular-build:
+	cd $(ANGULAR) && npm ci --no-audit --no-fund && npx ng build
+
+# After an API change: the schema the client is generated from, and the generated client (commit both).
+angular-client: $(STAMP)
+	DEBUG=1 PORT=8000 LOGDASH_PUBLIC_URL= $(PY) manage.py spectacular --format openapi-json \
+		--file $(ANGULAR)/openapi.json --validate --fail-on-warn
+	cd $(ANGULAR) && { test -d node_modules || npm ci --no-audit --no-fund; } && npx ng-openapi-gen --config ng-openapi-gen.json
+
+test-e2e: $(STAMP) chromium angular-build
 	DEBUG=$${DEBUG-1} $(PY) -m pytest -m e2e
 
 lint: $(STAMP)

@@ -26,6 +26,7 @@ from rest_framework.authtoken.models import Token  # noqa: E402
 from bench import (  # noqa: E402
     compression,
     http_load,
+    identifier_search,
     ingest_speed,
     invalidation_scale,
     latency,
@@ -57,7 +58,7 @@ def _payloads(token: str) -> dict[str, bytes]:
 
 
 def main(sections: list[str]) -> int:
-    """Every section, or with `patterns` only that one (`python -m bench patterns`, ~1 minute)."""
+    """Every section, or with `patterns` or `identifiers` only that one (`python -m bench patterns`, ~1 minute)."""
     began = time.monotonic()
     engine, redis_service = start_search_engine(), start_redis()
     environment = {"REDIS_URL": redis_service.url, "ELASTICSEARCH_URL": engine.url, "ELASTICSEARCH_FLAVOR": "osmem"}
@@ -70,6 +71,12 @@ def main(sections: list[str]) -> int:
             _section(f"setting up: migrate, {DEMO_LINES} demo log lines")
             RESULTS.mkdir(exist_ok=True)
             call_command("migrate", interactive=False, verbosity=0)
+            if sections in ([], ["identifiers"]):
+                _section("search inside identifiers: message.words against the v1 mapping (Loghub samples)")
+                results["identifiers"] = identifier_search.run()
+                print("\n".join(identifier_search.table(results["identifiers"])))
+                if sections == ["identifiers"]:
+                    return 0
             _section("message patterns: grouping accuracy on Loghub (logdash vs drain3), ingestion lines/s")
             results["patterns"] = patterns.run()
             if sections == ["patterns"]:

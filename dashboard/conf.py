@@ -35,7 +35,8 @@ DEFAULTS: dict[str, Any] = {
     # Name of the alias every query reads and every upload writes; the concrete index behind it
     # is `{INDEX_ALIAS}-v{INDEX_VERSION}` so an index can be rebuilt and swapped without downtime.
     "INDEX_ALIAS": "logdash-logs",
-    "INDEX_VERSION": 1,
+    # 2: `message.words`, the words inside identifiers (`manage.py rebuild_index` copies a v1 index).
+    "INDEX_VERSION": 2,
     # Uploads larger than this are refused with 413 before they are parsed.
     "UPLOAD_MAX_BYTES": 100 * 1024 * 1024,
     # A gzip upload may not decompress to more than this (a gzip bomb is refused with 400); None means
@@ -60,10 +61,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_LINE_BYTES": 1024 * 1024,
     # Documents sent per bulk request.
     "BULK_BATCH_SIZE": 2000,
-    # Search: the largest page, and how deep page/size may go before a cursor is needed.
+    # Search: the largest page (deeper pages follow `next_cursor`, the engine's search_after: no depth limit).
     "SEARCH_MAX_SIZE": 100,
-    "SEARCH_MAX_WINDOW": 10_000,
-    # Patterns list: how deep page/size may go (the most frequent patterns are cut from one aggregation).
+    # Patterns list: how deep the cursor may go (the most frequent patterns are cut from one aggregation).
     "PATTERNS_MAX_WINDOW": 1000,
     # Trends: the largest `days`.
     "TRENDS_MAX_DAYS": 90,

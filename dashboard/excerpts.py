@@ -23,6 +23,11 @@ def cut_text(text: str, limit: int) -> tuple[str, bool]:
     return text[:limit] + ELLIPSIS, True
 
 
+def join_marks(html: str) -> str:
+    """One `<mark>` over adjacent marked words: `<mark>Value</mark><mark>Error</mark>` is `<mark>ValueError</mark>`."""
+    return html.replace("</mark><mark>", "")
+
+
 def cut_highlight(html: str, limit: int) -> tuple[str, bool]:
     """A highlight cut to `limit` visible characters plus "…", still well-formed HTML, and whether it was cut."""
     if len(html) <= limit:

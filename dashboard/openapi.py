@@ -10,6 +10,8 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
+from dashboard.pagination import next_cursor_field
+
 SEARCH_UNAVAILABLE = OpenApiResponse(
     description="The search engine is unreachable and nothing cached can answer (`search_unavailable`)."
 )
@@ -62,8 +64,7 @@ class SearchResultsSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     size = serializers.IntegerField()
     results = LogEntrySerializer(many=True)
-    next_cursor = serializers.CharField(allow_null=True, help_text="Pass as `cursor` for the next page; null at "
-                                                                   "the end.")
+    next_cursor = next_cursor_field()
 
 
 class ErrorRateDaySerializer(serializers.Serializer):
@@ -123,10 +124,9 @@ class PatternSerializer(serializers.Serializer):
 
 class PatternsPageSerializer(serializers.Serializer):
     total_lines = serializers.IntegerField(help_text="Lines the filters select, over every pattern.")
-    page = serializers.IntegerField()
     size = serializers.IntegerField()
-    has_next = serializers.BooleanField()
     results = PatternSerializer(many=True, help_text="Most frequent first.")
+    next_cursor = next_cursor_field()
 
 
 class UploadStatsSerializer(serializers.Serializer):

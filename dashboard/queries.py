@@ -8,6 +8,7 @@ time zone) rather than engine-side date math, so a query says exactly which days
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
@@ -91,10 +92,43 @@ class SearchCriteria:
     search_after: tuple | None = None
 
 
+# Where the words of `q` are looked for: the message as written (whole tokens, `valueerror`, any script)
+# and the words inside its identifiers (`error` in `ValueError`). Highlights come from the same two.
+TEXT_FIELDS = ("message", "message.words")
+
+
+# A "quoted phrase" or a run of non-blank characters: the terms of `q`.
+_TERM = re.compile(r'"([^"]*)"|(\S+)')
+
+
+def _term_query(text: str, *, phrase: bool) -> Q:
+    """One term of `q`, found in either field.
+
+    In `message` a word is whole tokens (all of `blk_-562725`'s, any order) and a phrase is in order. In
+    `message.words` a term is always a phrase: the parts of `ValueError` must be adjacent (`value error`),
+    not anywhere in the line. A term of punctuation only (`-`) has no words and is left out.
+    """
+    written = (Q("match_phrase", message={"query": text, "zero_terms_query": "all"}) if phrase
+               else Q("match", message={"query": text, "operator": "and", "zero_terms_query": "all"}))
+    parts = Q("match_phrase", **{"message.words": {"query": text, "zero_terms_query": "all"}})
+    return Q("bool", should=[written, parts], minimum_should_match=1)
+
+
+def text_query(q: str) -> Q:
+    """Every term of `q` in the message, whole or inside an identifier; a "quoted phrase" word for word.
+
+    No other syntax: `-`, `|`, `*`, `~` and parentheses are plain characters (`blk_-562725` is not a
+    negation), and no query is malformed (an unclosed quote is a character).
+    """
+    terms = [_term_query(phrase or word, phrase=bool(phrase)) for phrase, word in _TERM.findall(q)
+             if (phrase or word).strip()]
+    return terms[0] if len(terms) == 1 else Q("bool", must=terms)
+
+
 def _filtered(search: Search, criteria: SearchCriteria) -> Search:
     """The filters search and the patterns list share: words, level, source, product, pattern, time range."""
     if criteria.q:
-        search = search.query("match", message={"query": criteria.q, "operator": "and"})
+        search = search.query(text_query(criteria.q))
     if criteria.level:
         search = search.filter("terms", level=list(criteria.level))
     if criteria.source:
@@ -119,7 +153,7 @@ def search_query(criteria: SearchCriteria) -> Search:
     if criteria.q:
         # encoder=html escapes the message around the tags, so a highlight is safe to render as HTML.
         search = search.highlight_options(encoder="html", pre_tags=["<mark>"], post_tags=["</mark>"])
-        search = search.highlight("message", number_of_fragments=0)
+        search = search.highlight(*TEXT_FIELDS, number_of_fragments=0)
     if criteria.search_after is not None:
         return search.extra(search_after=list(criteria.search_after))[: criteria.size]
     return search[criteria.offset : criteria.offset + criteria.size]

@@ -14,8 +14,9 @@ from django.conf import settings
 
 from dashboard import client, queries
 from dashboard.conf import dashboard_settings
-from dashboard.excerpts import cut_highlight, cut_text
+from dashboard.excerpts import cut_highlight, cut_text, join_marks
 from dashboard.models import Upload
+from dashboard.pagination import encode_token
 from dashboard.patterns.store import current_templates
 from dashboard.serializers import encode_cursor
 from logdash.clock import clock
@@ -46,8 +47,10 @@ def _log_entry(hit: Any) -> dict[str, Any]:
         "line_number": source.get("line_number"),
     }
     highlight = getattr(hit.meta, "highlight", None)
-    if highlight is not None and "message" in highlight:
-        entry["highlight"], highlight_cut = cut_highlight(highlight["message"][0], limit)
+    marked = next((highlight[field][0] for field in reversed(queries.TEXT_FIELDS)
+                   if highlight is not None and field in highlight), None)
+    if marked is not None:  # the words field's marks when it has any: they show `Error` inside `ValueError`
+        entry["highlight"], highlight_cut = cut_highlight(join_marks(marked), limit)
         entry["truncated"] = entry["truncated"] or highlight_cut
     return entry
 
@@ -149,9 +152,8 @@ def _instant(metric: Any) -> str | None:
     return datetime.fromtimestamp(metric.value / 1000, tz=UTC).isoformat().replace("+00:00", "Z")
 
 
-def list_patterns(criteria: queries.SearchCriteria, *, page: int, size: int) -> dict[str, Any]:
-    """One page of the most frequent patterns among the lines `criteria` selects."""
-    offset = (page - 1) * size
+def list_patterns(criteria: queries.SearchCriteria, *, offset: int, size: int) -> dict[str, Any]:
+    """One page of the most frequent patterns among the lines `criteria` selects, from the `offset`-th."""
     response = client.execute(queries.patterns_query(criteria, buckets=offset + size + 1))
     buckets = response.aggregations.patterns.buckets
     results = []
@@ -171,8 +173,7 @@ def list_patterns(criteria: queries.SearchCriteria, *, page: int, size: int) -> 
     _with_current_patterns(results)
     return {
         "total_lines": response.hits.total.value,
-        "page": page,
         "size": size,
-        "has_next": len(buckets) > offset + size,
         "results": results,
+        "next_cursor": encode_token([offset + size]) if len(buckets) > offset + size else None,
     }

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 from dataclasses import replace
 from datetime import datetime
@@ -17,6 +14,7 @@ from dashboard import queries
 from dashboard.conf import dashboard_settings
 from dashboard.ingest import LEVELS
 from dashboard.models import LogFormat, Product, Upload
+from dashboard.pagination import NOT_A_CURSOR, cursor_field, decode_token, encode_token
 from dashboard.queries import SearchCriteria
 
 
@@ -117,35 +115,19 @@ class LogFormatSerializer(serializers.ModelSerializer):
         return attrs
 
 
-# A cursor is the sort values of a page's last hit (queries.SORT_NEWEST_FIRST): the timestamp in epoch
-# milliseconds, the upload id and the line number, each a 64-bit integer. Anything else is refused here:
-# the engine answered a tampered one (`[1]`, `["a","b","c"]`, `[NaN,1,1]`) with an error that became a 503.
+# A search cursor is the sort values of a page's last hit (queries.SORT_NEWEST_FIRST): the timestamp in
+# epoch milliseconds, the upload id and the line number, each a 64-bit integer. Anything else is refused
+# (dashboard.pagination): the engine answered a tampered one (`[1]`, `[NaN,1,1]`) with an error that became a 503.
 CURSOR_LENGTH = len(queries.SORT_NEWEST_FIRST)
-CURSOR_MAX_CHARS = 200
-_LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
-_NOT_A_CURSOR = "Not a cursor returned by this API: pass `next_cursor` of the previous page unchanged."
 
 
 def encode_cursor(sort_values: list) -> str:
-    return base64.urlsafe_b64encode(json.dumps(sort_values, separators=(",", ":")).encode()).decode()
-
-
-def _refuse_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a number a cursor holds")
+    return encode_token(sort_values)
 
 
 def decode_cursor(cursor: str) -> tuple[int, ...]:
     """The sort values in `cursor`, checked to be exactly what `encode_cursor` makes of a page's last hit."""
-    if len(cursor) > CURSOR_MAX_CHARS:
-        raise serializers.ValidationError(_NOT_A_CURSOR)
-    try:
-        values = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")), parse_constant=_refuse_constant)
-    except (binascii.Error, ValueError, UnicodeError) as exc:
-        raise serializers.ValidationError(_NOT_A_CURSOR) from exc
-    if not (isinstance(values, list) and len(values) == CURSOR_LENGTH
-            and all(type(value) is int and _LONG_MIN <= value <= _LONG_MAX for value in values)):
-        raise serializers.ValidationError(_NOT_A_CURSOR)
-    return tuple(values)
+    return decode_token(cursor, CURSOR_LENGTH)
 
 
 class LogFilterSerializer(serializers.Serializer):
@@ -157,7 +139,7 @@ class LogFilterSerializer(serializers.Serializer):
     source = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
     product = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
     to = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    page = serializers.IntegerField(required=False, min_value=1, default=1)
+    cursor = cursor_field()
 
     def get_fields(self):
         fields = super().get_fields()
@@ -209,8 +191,6 @@ class SearchParamsSerializer(LogFilterSerializer):
                                        help_text="Only lines of this pattern (`pattern_id` of a result or of "
                                                  "/api/analytics/patterns): up to 16 hex digits.")
     size = SettingBoundedIntegerField(max_setting="SEARCH_MAX_SIZE", required=False, min_value=1, default=20)
-    cursor = serializers.CharField(required=False, allow_blank=True, default="",
-                                   help_text="`next_cursor` of the previous page, for pages beyond the window.")
 
     def validate_pattern_id(self, value: str) -> str:
         if value and not _PATTERN_ID.fullmatch(value):
@@ -221,33 +201,29 @@ class SearchParamsSerializer(LogFilterSerializer):
     def validate_cursor(self, value: str) -> tuple | None:
         return decode_cursor(value) if value else None
 
-    def validate(self, attrs: dict) -> dict:
-        attrs = super().validate(attrs)
-        offset = (attrs["page"] - 1) * attrs["size"]
-        if attrs["cursor"] is None and offset + attrs["size"] > dashboard_settings.SEARCH_MAX_WINDOW:
-            raise serializers.ValidationError({"page": (
-                f"page {attrs['page']} with size {attrs['size']} goes past the first "
-                f"{dashboard_settings.SEARCH_MAX_WINDOW} results; follow `next_cursor` to read deeper."
-            )})
-        attrs["offset"] = offset
-        return attrs
-
     def to_criteria(self) -> SearchCriteria:
         data = self.validated_data
-        return replace(super().to_criteria(), size=data["size"], offset=0 if data["cursor"] else data["offset"],
-                       search_after=data["cursor"])
+        return replace(super().to_criteria(), size=data["size"], offset=0, search_after=data["cursor"])
 
 
 class PatternsParamsSerializer(LogFilterSerializer):
     size = SettingBoundedIntegerField(max_setting="SEARCH_MAX_SIZE", required=False, min_value=1, default=20)
 
+    def validate_cursor(self, value: str) -> int:
+        """A patterns cursor is the offset of the page's first pattern."""
+        if not value:
+            return 0
+        (offset,) = decode_token(value, 1)
+        if offset < 0:
+            raise serializers.ValidationError(NOT_A_CURSOR)
+        return offset
+
     def validate(self, attrs: dict) -> dict:
         attrs = super().validate(attrs)
         limit = dashboard_settings.PATTERNS_MAX_WINDOW
-        if attrs["page"] * attrs["size"] > limit:
-            raise serializers.ValidationError({"page": (
-                f"page {attrs['page']} with size {attrs['size']} goes past the {limit} most frequent patterns; "
-                "narrow the filters instead."
+        if attrs["cursor"] + attrs["size"] > limit:
+            raise serializers.ValidationError({"cursor": (
+                f"This page ends past the {limit} most frequent patterns; narrow the filters instead."
             )})
         return attrs
 

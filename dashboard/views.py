@@ -16,8 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status, viewsets
-from rest_framework.exceptions import APIException, NotFound, ParseError, UnsupportedMediaType, ValidationError
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.exceptions import APIException, ParseError, UnsupportedMediaType, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -52,6 +51,7 @@ from dashboard.openapi import (
     TrendsSerializer,
     UserProfileSerializer,
 )
+from dashboard.pagination import ByName, NewestFirst
 from dashboard.permissions import IsSelfOrStaff, ReadAuthenticatedWriteStaff
 from dashboard.popularity import record_search
 from dashboard.serializers import (
@@ -143,7 +143,7 @@ class PatternsView(SearchEngineErrorsMixin, APIView):
     def get(self, request: Request) -> Response:
         params = PatternsParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        return Response(reports.list_patterns(params.to_criteria(), page=params.validated_data["page"],
+        return Response(reports.list_patterns(params.to_criteria(), offset=params.validated_data["cursor"],
                                               size=params.validated_data["size"]))
 
 
@@ -190,28 +190,13 @@ class UploadView(SearchEngineErrorsMixin, APIView):
         return Response(UploadResultSerializer(upload).data, status=status.HTTP_201_CREATED)
 
 
-class UploadPages(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "size"
-    max_page_size = 200
-
-    def paginate_queryset(self, queryset, request, view=None):
-        try:
-            return super().paginate_queryset(queryset, request, view)
-        except NotFound as exc:
-            # DRF answers a bad `page` with 404; it is bad input like any other parameter: 400 naming it.
-            last = self.django_paginator_class(queryset, self.get_page_size(request)).num_pages
-            raise ValidationError({"page": [f"{request.query_params.get(self.page_query_param)!r} is not a page "
-                                            f"of this list: give a whole number from 1 to {last}."]}) from exc
-
-
 @extend_schema_view(get=extend_schema(operation_id="listUploads"))
 class UploadListView(generics.ListAPIView):
-    """The uploaded files, newest first, with their line counts and status (50 a page)."""
+    """The uploaded files, newest first, with their line counts and status (50 a page, `size` up to 200)."""
 
     serializer_class = UploadSerializer
     queryset = Upload.objects.select_related("owner", "product")
-    pagination_class = UploadPages
+    pagination_class = NewestFirst
 
 
 class UserProfileView(PrivateAnswerMixin, APIView):
@@ -272,8 +257,9 @@ class ProductViewSet(viewsets.ModelViewSet):
     queryset = Product.objects.all()
     serializer_class = ProductSerializer
     permission_classes = [ReadAuthenticatedWriteStaff]
+    pagination_class = ByName
 
-    @cache_response(CacheType.PRODUCT, shared=True, query_params=())
+    @cache_response(CacheType.PRODUCT, shared=True, query_params=("cursor", "size"))
     def list(self, request: Request, *args, **kwargs) -> Response:
         return super().list(request, *args, **kwargs)
 
@@ -292,3 +278,4 @@ class LogFormatViewSet(viewsets.ModelViewSet):
     queryset = LogFormat.objects.all()
     serializer_class = LogFormatSerializer
     permission_classes = [ReadAuthenticatedWriteStaff]
+    pagination_class = ByName

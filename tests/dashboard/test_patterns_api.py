@@ -11,6 +11,7 @@ from elasticsearch_dsl import Search
 from dashboard import client
 from dashboard.conf import dashboard_settings
 from dashboard.models import LogPattern
+from dashboard.pagination import encode_token
 from dashboard.patterns.accuracy import grouping_accuracy, load_structured
 from dashboard.patterns.store import PatternAssigner
 from tests.dashboard.conftest import json_lines
@@ -71,7 +72,7 @@ def test_patterns_list_counts_first_and_last_seen_levels_and_an_example(api, eve
     response = api.get("/api/analytics/patterns")
     assert response.status_code == 200
     body = response.json()
-    assert body["total_lines"] == 11 and body["has_next"] is False
+    assert body["total_lines"] == 11 and body["next_cursor"] is None
     assert [(item["pattern"], item["count"]) for item in body["results"]] == [
         ("deadlock detected on row <*> of table orders", 6),
         ("session opened for user <*> by sshd", 4),
@@ -94,10 +95,14 @@ def test_patterns_list_is_filtered_like_search_and_paginated(api, event_logs):
     assert patterns(**{"from": _at(9), "to": _at(12)}) == ["session opened for user <*> by sshd"]
     assert patterns(q="deadlock") == ["deadlock detected on row <*> of table orders"]
     first = api.get("/api/analytics/patterns", {"size": 2}).json()
-    second = api.get("/api/analytics/patterns", {"size": 2, "page": 2}).json()
-    assert first["has_next"] is True and second["has_next"] is False
+    second = api.get("/api/analytics/patterns", {"size": 2, "cursor": first["next_cursor"]}).json()
+    assert first["next_cursor"] and second["next_cursor"] is None
     assert [item["count"] for item in first["results"] + second["results"]] == [6, 4, 1]
-    assert api.get("/api/analytics/patterns", {"size": 100, "page": 11}).status_code == 400
+    past_the_window = api.get("/api/analytics/patterns", {"size": 100, "cursor": encode_token([1000])})
+    assert past_the_window.status_code == 400 and list(past_the_window.json()["fields"]) == ["cursor"]
+    for bad in ("not-a-cursor", encode_token([-1]), encode_token([1, 2])):
+        response = api.get("/api/analytics/patterns", {"cursor": bad})
+        assert response.status_code == 400 and list(response.json()["fields"]) == ["cursor"], bad
 
 
 def test_patterns_list_is_cached_as_analytics_and_refreshed_by_an_upload(api, event_logs, ingest, product):

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 def test_authenticated_users_list_and_read_products(api, product):
     listing = api.get("/api/products")
     assert listing.status_code == 200
-    assert [item["slug"] for item in listing.json()] == ["billing"]
+    assert [item["slug"] for item in listing.json()["results"]] == ["billing"]
     detail = api.get(f"/api/products/{product.pk}")
     assert detail.json()["owner_team"] == "payments"
     assert detail["X-Cache-Key"].startswith("cache:product:")
@@ -48,7 +48,7 @@ def test_writes_invalidate_products_and_analytics_after_commit(client_for, staff
     assert reader.patch(f"/api/products/{product.pk}", {"name": "Invoices"}, format="json").status_code == 200
     for path in ("/api/products", f"/api/products/{product.pk}", "/api/analytics/trends"):
         assert reader.get(path)["X-Cache"] == "MISS", path
-    assert reader.get("/api/products").json()[0]["name"] == "Invoices"
+    assert reader.get("/api/products").json()["results"][0]["name"] == "Invoices"
 
 
 def test_a_rolled_back_write_invalidates_nothing(client_for, user, product, django_capture_on_commit_callbacks):

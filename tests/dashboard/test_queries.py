@@ -38,12 +38,30 @@ def test_user_dashboard_is_restricted_to_the_owner():
 
 def test_search_query_matches_all_words_and_highlights():
     body = queries.search_query(SearchCriteria(q="connection refused", size=5, offset=10)).to_dict()
-    assert body["query"] == {"match": {"message": {"query": "connection refused", "operator": "and"}}}
+    def term(word: str) -> dict:
+        return {"bool": {"minimum_should_match": 1, "should": [
+            {"match": {"message": {"query": word, "operator": "and", "zero_terms_query": "all"}}},
+            {"match_phrase": {"message.words": {"query": word, "zero_terms_query": "all"}}},
+        ]}}
+
+    assert body["query"] == {"bool": {"must": [term("connection"), term("refused")]}}
     assert body["highlight"] == {
         "encoder": "html", "pre_tags": ["<mark>"], "post_tags": ["</mark>"],
-        "fields": {"message": {"number_of_fragments": 0}},
+        "fields": {"message": {"number_of_fragments": 0}, "message.words": {"number_of_fragments": 0}},
     }
     assert (body["from"], body["size"]) == (10, 5)
+
+
+def test_a_quoted_phrase_is_one_term_in_order_in_both_fields():
+    query = queries.text_query('"connection refused" upstream -').to_dict()
+    phrase, word, dash = query["bool"]["must"]
+    # `-` is a character, not a negation; it has no words, so the engine leaves it out (zero_terms_query).
+    assert dash["bool"]["should"][1] == {"match_phrase": {"message.words": {"query": "-", "zero_terms_query": "all"}}}
+    assert phrase["bool"]["should"] == [
+        {"match_phrase": {"message": {"query": "connection refused", "zero_terms_query": "all"}}},
+        {"match_phrase": {"message.words": {"query": "connection refused", "zero_terms_query": "all"}}},
+    ]
+    assert word["bool"]["should"][0]["match"]["message"]["query"] == "upstream"
 
 
 def test_search_filters_are_filters_not_scoring_queries():

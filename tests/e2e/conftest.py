@@ -138,7 +138,14 @@ def private_redis() -> Iterator[RunningService]:
 
 
 @pytest.fixture(scope="session")
-def logdash_server(private_redis: RunningService) -> Iterator[RunningServer]:
+def client_origin() -> str:
+    """The origin the Angular client is served from (tests/e2e/test_angular_client.py): another port,
+    and `localhost` where the API is `127.0.0.1`, so every API call is cross-origin."""
+    return f"http://localhost:{free_port()}"
+
+
+@pytest.fixture(scope="session")
+def logdash_server(private_redis: RunningService, client_origin: str) -> Iterator[RunningServer]:
     """`make run`'s server on a free port, stopped with SIGTERM (and checked to be gone) at the end."""
     with tempfile.TemporaryDirectory(prefix="logdash-e2e-") as workdir:
         work = Path(workdir)
@@ -152,6 +159,7 @@ def logdash_server(private_redis: RunningService) -> Iterator[RunningServer]:
             REDIS_URL=private_redis.url,
             LOGDASH_ADMIN_USER=ADMIN_USER,
             LOGDASH_ADMIN_PASSWORD=ADMIN_PASSWORD,
+            CORS_ALLOWED_ORIGINS=client_origin,
         )
         log_path = work / "rundev.log"
         command = [sys.executable, "manage.py", "rundev", "--port", str(port), "--demo-lines", str(DEMO_LINES)]

@@ -137,7 +137,7 @@ def test_every_operation_says_who_may_call_it_and_documents_its_errors_as_the_er
 
 def test_query_parameters_come_from_the_views_serializers(schema):
     search = {p["name"] for p in schema["paths"]["/api/search"]["get"]["parameters"] if p["in"] == "query"}
-    assert search == {"q", "level", "source", "product", "from", "to", "page", "size", "cursor", "pattern_id"}
+    assert search == {"q", "level", "source", "product", "from", "to", "size", "cursor", "pattern_id"}
     trends = schema["paths"]["/api/analytics/trends"]["get"]["parameters"]
     days = next(p for p in trends if p["name"] == "days")
     assert days["schema"]["minimum"] == 1 and days["schema"]["maximum"] == 90
@@ -147,7 +147,7 @@ def test_the_patterns_list_is_documented_with_its_filters_and_fields(schema):
     operation = schema["paths"]["/api/analytics/patterns"]["get"]
     assert operation["operationId"] == "listPatterns"
     names = {p["name"] for p in operation["parameters"] if p["in"] == "query"}
-    assert {"q", "level", "source", "product", "from", "to", "page", "size"} <= names
+    assert {"q", "level", "source", "product", "from", "to", "cursor", "size"} <= names
     assert set(operation["responses"]["200"]["headers"]) == {"X-Cache", "X-Cache-Key", "ETag", "Age"}
     item = schema["components"]["schemas"]["Pattern"]["properties"]
     assert {"pattern_id", "pattern", "count", "first_seen", "last_seen", "levels", "example"} <= set(item)
@@ -343,3 +343,32 @@ def test_the_server_url_comes_from_the_environment(environment, url):
 def test_a_public_url_that_is_not_one_stops_the_start(bad):
     returncode, error = _settings_from_environment(DEBUG="1", LOGDASH_PUBLIC_URL=bad)
     assert returncode != 0 and "LOGDASH_PUBLIC_URL" in error
+
+
+LISTS = ("searchLogs", "listPatterns", "listUploads", "listProducts", "listLogFormats")
+
+
+def _resolve(schema: dict, node: dict) -> dict:
+    while "$ref" in node:
+        node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+    return node
+
+
+def test_every_list_pages_one_way_with_a_cursor_in_the_body(schema):
+    """Issue 18 item 6: `cursor` and `size` in, `results` and a nullable `next_cursor` out; no URLs, no page numbers."""
+    operations = {operation["operationId"]: operation for _, _, operation in _operations(schema)}
+    for name in LISTS:
+        operation = operations[name]
+        params = {p["name"] for p in operation["parameters"] if p["in"] == "query"}
+        assert {"cursor", "size"} <= params and "page" not in params, name
+        body = _resolve(schema, operation["responses"]["200"]["content"]["application/json"]["schema"])
+        assert body["type"] == "object", name
+        assert body["properties"]["results"]["type"] == "array", name
+        assert body["properties"]["next_cursor"]["type"] == "string", name
+        assert body["properties"]["next_cursor"].get("nullable") is True, name
+        assert {"results", "next_cursor"} <= set(body["required"]), name
+        assert not {"next", "previous", "page", "has_next"} & set(body["properties"]), name
+    for path, method, operation in _operations(schema):
+        if method == "get" and operation["operationId"] not in LISTS:
+            body = operation["responses"]["200"]["content"]["application/json"]["schema"]
+            assert _resolve(schema, body).get("type") != "array", f"{path} answers a bare array: page it"
