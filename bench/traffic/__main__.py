@@ -41,6 +41,13 @@ def measure_token_hit() -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def cursor(stack: Stack, token: str, query: str, model: TrafficModel) -> str:
+    """The `next_cursor` of a search's first page (asked before the calibration counts)."""
+    status, _, body = call(stack.url, "GET", f"/api/search?q={query.replace(' ', '+')}&size={model.page_size}",
+                           token=token)
+    return (json.loads(body).get("next_cursor") or "") if status == 200 else ""
+
+
 def engine_cost_per_request(stack: Stack, model: TrafficModel) -> dict[str, float]:
     """Engine queries one request of each kind costs without the cache, measured one at a time."""
     token = log_in(stack.url, "user0")
@@ -49,7 +56,8 @@ def engine_cost_per_request(stack: Stack, model: TrafficModel) -> dict[str, floa
         "dashboard": ["/api/dashboard"], "trends": ["/api/analytics/trends"],
         "user_dashboard": ["/api/user/dashboard"], "me": ["/api/user/me"],
         "search": [f"/api/search?q={query}&size={model.page_size}" for query in queries],
-        "search_page2": [f"/api/search?q={query}&size={model.page_size}&page=2" for query in queries],
+        "search_page2": [f"/api/search?q={query}&size={model.page_size}&cursor={cursor(stack, token, query, model)}"
+                         for query in queries],
     }
     cost = {}
     for kind, kind_paths in paths.items():

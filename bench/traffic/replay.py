@@ -66,11 +66,17 @@ def multipart(path: Path, product: str) -> tuple[bytes, str]:
     return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
-def request_for(event: Event) -> tuple[str, str]:
-    """The method and path an event sends, and the kind its answer is filed under."""
+def request_for(event: Event, cursors: dict[str, str] | None = None) -> tuple[str, str]:
+    """The kind an event's answer is filed under, and the path it asks for.
+
+    A second page asks with the `next_cursor` its first page answered (`cursors`, by filters).
+    """
     if event.kind == "search":
-        kind = "search_page2" if event.params.get("page") == 2 else "search"
-        return kind, "/api/search?" + urllib.parse.urlencode(event.params)
+        params = {name: value for name, value in event.params.items() if name != "page"}
+        if event.params.get("page") == 2:
+            cursor = (cursors or {}).get(urllib.parse.urlencode(sorted(params.items())), "")
+            return "search_page2", "/api/search?" + urllib.parse.urlencode({**params, "cursor": cursor})
+        return "search", "/api/search?" + urllib.parse.urlencode(params)
     if event.kind == "invalidate":
         return "invalidate", f"/api/cache/invalidate/{event.params['cache_type']}"
     return event.kind, {"dashboard": "/api/dashboard", "trends": "/api/analytics/trends",
@@ -78,9 +84,14 @@ def request_for(event: Event) -> tuple[str, str]:
                         "upload": "/api/upload"}[event.kind]
 
 
-def send(base: str, token: str, event: Event) -> tuple[str, int, dict[str, str]]:
-    kind, path = request_for(event)
-    if event.kind == "upload":
+def send(base: str, token: str, event: Event, cursors: dict[str, str]) -> tuple[str, int, dict[str, str]]:
+    kind, path = request_for(event, cursors)
+    if event.kind == "search" and kind == "search":
+        status, headers, body = call(base, "GET", path, token=token)
+        if status == 200:
+            params = {name: value for name, value in event.params.items() if name != "page"}
+            cursors[urllib.parse.urlencode(sorted(params.items()))] = json.loads(body).get("next_cursor") or ""
+    elif event.kind == "upload":
         body, content_type = multipart(Path(event.params["file"]), event.params.get("product", ""))
         status, headers, _ = call(base, "POST", path, token=token, body=body, content_type=content_type)
     elif event.kind == "invalidate":
@@ -101,12 +112,13 @@ def replay(base: str, model: TrafficModel, trace: list[Event]) -> list[Answer]:
     began = time.monotonic()
 
     def act(actor: str, events: list[Event]) -> None:
+        cursors: dict[str, str] = {}
         for event in events:
             delay = began + event.at / model.compression - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
             sent = time.monotonic()
-            kind, status, headers = send(base, tokens[actor], event)
+            kind, status, headers = send(base, tokens[actor], event, cursors)
             answer = Answer(actor, kind, status, headers.get("X-Cache", ""), headers.get("X-Cache-Key", ""),
                             time.monotonic() - sent, sent - began)
             with lock:
