@@ -75,6 +75,21 @@ def dashboard_query(*, now: datetime, tz: tzinfo, tz_name: str, owner_id: int | 
     return search
 
 
+def recent_logs_query(*, start: datetime, end: datetime, owner_id: int | None = None) -> Search:
+    """The RECENT_LOGS newest lines from `start` to `end` (exclusive): the dashboard's recent logs."""
+    search = _logs().extra(track_total_hits=False).sort(*SORT_NEWEST_FIRST)[:RECENT_LOGS]
+    search = search.filter("range", **{"@timestamp": {"gte": start.isoformat(), "lt": end.isoformat()}})
+    if owner_id is not None:
+        search = search.filter("term", owner_id=owner_id)
+    return search
+
+
+def days_window(days: int, *, now: datetime, tz: tzinfo) -> tuple[datetime, datetime]:
+    """The first instant and the instant after the last of the `days` local days ending today."""
+    today = start_of_day(now.astimezone(tz).date(), tz)
+    return today - timedelta(days=days - 1), today + timedelta(days=1)
+
+
 @dataclass(frozen=True)
 class SearchCriteria:
     """What a user asked the search endpoint for, already validated."""
@@ -89,6 +104,11 @@ class SearchCriteria:
     size: int = 20
     offset: int = 0
     search_after: tuple | None = None
+
+    def time_range(self) -> tuple[datetime | None, datetime | None]:
+        """The instants the lines asked for lie between (the end exclusive; None: unbounded)."""
+        end = self.date_to + timedelta(milliseconds=1) if self.date_to else None
+        return self.date_from, end
 
 
 def _filtered(search: Search, criteria: SearchCriteria) -> Search:

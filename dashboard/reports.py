@@ -6,13 +6,13 @@ Every function here is what a cache miss costs; the views put `cache_response` i
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from dashboard import client, queries
+from dashboard import client, queries, rollups
 from dashboard.conf import dashboard_settings
 from dashboard.excerpts import cut_highlight, cut_text
 from dashboard.models import Upload
@@ -70,31 +70,49 @@ def _per_day(histogram: Any) -> list[dict[str, Any]]:
 
 
 def get_dashboard(*, owner_id: int | None = None, now: datetime | None = None) -> dict[str, Any]:
-    """The seven KPIs, over every log or over one user's uploads."""
+    """The seven KPIs, over every log or over one user's uploads.
+
+    The counts come from the rollups (`dashboard.rollups`), so their cost does not grow with the
+    history; the recent logs read the lines, in the partitions of the newest days only.
+    """
     tz, tz_name = _time_zone()
     now = now or clock.now()
-    response = client.execute(queries.dashboard_query(now=now, tz=tz, tz_name=tz_name, owner_id=owner_id))
-    aggs = response.aggregations
+    today = now.astimezone(tz).date()
+    first_day = today - timedelta(days=queries.HISTOGRAM_DAYS - 1)
+    counts = rollups.dashboard_counts(today=today, first_day=first_day, error_levels=queries.ERROR_LEVELS,
+                                      owner_id=owner_id)
     uploads = Upload.objects.filter(status=Upload.Status.COMPLETE)
     if owner_id is not None:
         uploads = uploads.filter(owner_id=owner_id)
-    by_level = {bucket.key: bucket.doc_count for bucket in aggs.by_level.buckets}
     return {
-        "total_logs": response.hits.total.value,
-        "logs_today": aggs.today.doc_count,
-        "error_logs": aggs.errors.doc_count,
-        "logs_by_level": by_level,
-        "recent_logs": _with_current_patterns([_log_entry(hit) for hit in response.hits]),
-        "logs_per_day": _per_day(aggs.last_days.per_day)[-queries.HISTOGRAM_DAYS:],
+        "total_logs": counts["total"],
+        "logs_today": counts["today"],
+        "error_logs": counts["errors"],
+        "logs_by_level": counts["by_level"],
+        "recent_logs": _recent_logs(owner_id=owner_id, tz=tz),
+        "logs_per_day": [{"date": (first_day + timedelta(days=n)).isoformat(),
+                          "count": counts["per_day"].get(first_day + timedelta(days=n), 0)}
+                         for n in range(queries.HISTOGRAM_DAYS)],
         "files_uploaded": uploads.count(),
         "time_zone": tz_name,
         "generated_at": now.isoformat(),
     }
 
 
+def _recent_logs(*, owner_id: int | None, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """The newest lines, read from the partitions of the newest days that hold enough of them."""
+    days = rollups.newest_days(queries.RECENT_LOGS, owner_id=owner_id)
+    if not days:
+        return []
+    start = queries.start_of_day(days[-1], tz)
+    end = queries.start_of_day(days[0], tz) + timedelta(days=1)
+    search = client.within(queries.recent_logs_query(start=start, end=end, owner_id=owner_id), start, end)
+    return _with_current_patterns([_log_entry(hit) for hit in client.execute(search).hits])
+
+
 def search_logs(criteria: queries.SearchCriteria) -> dict[str, Any]:
     """One page of search results, with highlights and a cursor to the next page."""
-    response = client.execute(queries.search_query(criteria))
+    response = client.execute(client.within(queries.search_query(criteria), *criteria.time_range()))
     hits = list(response.hits)
     total = response.hits.total.value
     more = criteria.search_after is not None or criteria.offset + len(hits) < total
@@ -111,7 +129,9 @@ def get_trends(days: int, *, now: datetime | None = None) -> dict[str, Any]:
     """Error rate per day, top error patterns, and volume per source and per product."""
     tz, tz_name = _time_zone()
     now = now or clock.now()
-    response = client.execute(queries.trends_query(days=days, now=now, tz=tz, tz_name=tz_name))
+    start, end = queries.days_window(days, now=now, tz=tz)
+    response = client.execute(client.within(queries.trends_query(days=days, now=now, tz=tz, tz_name=tz_name),
+                                            start, end))
     aggs = response.aggregations
     error_rate = []
     for bucket in aggs.per_day.buckets[-days:]:
@@ -152,7 +172,8 @@ def _instant(metric: Any) -> str | None:
 def list_patterns(criteria: queries.SearchCriteria, *, page: int, size: int) -> dict[str, Any]:
     """One page of the most frequent patterns among the lines `criteria` selects."""
     offset = (page - 1) * size
-    response = client.execute(queries.patterns_query(criteria, buckets=offset + size + 1))
+    response = client.execute(client.within(queries.patterns_query(criteria, buckets=offset + size + 1),
+                                            *criteria.time_range()))
     buckets = response.aggregations.patterns.buckets
     results = []
     for bucket in buckets[offset:offset + size]:
