@@ -101,9 +101,7 @@ def get_dashboard(*, owner_id: int | None = None, now: datetime | None = None) -
 
 def _recent_logs(*, owner_id: int | None, tz: ZoneInfo) -> list[dict[str, Any]]:
     """The newest lines, read from the partitions of the newest days that hold enough of them."""
-    days = rollups.newest_days(queries.RECENT_LOGS, owner_id=owner_id)
-    if not days:
-        return []
+    days = rollups.newest_days(queries.RECENT_LOGS, owner_id=owner_id) or [clock.now().astimezone(tz).date()]
     start = queries.start_of_day(days[-1], tz)
     end = queries.start_of_day(days[0], tz) + timedelta(days=1)
     search = client.within(queries.recent_logs_query(start=start, end=end, owner_id=owner_id), start, end)
