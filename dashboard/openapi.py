@@ -18,6 +18,10 @@ SEARCH_UNAVAILABLE = OpenApiResponse(
 PAYLOAD_TOO_LARGE = OpenApiResponse(
     description="The upload is over LOGDASH_UPLOAD_MAX_BYTES (`payload_too_large`)."
 )
+ENGINE_FULL = OpenApiResponse(
+    description="The embedded search engine would hold more than LOGDASH_EMBEDDED_MAX_DOCS lines (`engine_full`): "
+                "apply a retention or use a real cluster."
+)
 TOO_MANY_UPLOADS = OpenApiResponse(
     description="The caller already has LOGDASH_UPLOAD_MAX_CONCURRENT_PER_USER uploads in progress "
                 "(`too_many_uploads`)."
@@ -139,6 +143,7 @@ class UploadResultSerializer(serializers.Serializer):
     lines_indexed = serializers.IntegerField()
     lines_unparsed = serializers.IntegerField(help_text="Kept with the raw line as message, never dropped.")
     lines_future = serializers.IntegerField(help_text="Dated more than a day ahead: indexed at the upload's time.")
+    lines_expired = serializers.IntegerField(help_text="Already older than the retention: counted, not indexed.")
     status = serializers.ChoiceField(choices=Upload.Status.choices)
     requested_format = serializers.CharField()
     timezone = serializers.CharField()

@@ -31,6 +31,7 @@ from dashboard.indexing import TooManyUploads, ingest_file, start_upload, sweep_
 from dashboard.ingest import InvalidLogFile
 from dashboard.models import LogFormat, Product, Upload
 from dashboard.openapi import (
+    ENGINE_FULL,
     PAYLOAD_TOO_LARGE,
     SEARCH_UNAVAILABLE,
     TOO_MANY_UPLOADS,
@@ -142,7 +143,7 @@ class UploadView(APIView):
 
     @extend_schema(operation_id="uploadLog", request=UploadRequestSerializer,
                    responses={201: UploadResultSerializer, 413: PAYLOAD_TOO_LARGE, 429: TOO_MANY_UPLOADS,
-                              503: SEARCH_UNAVAILABLE})
+                              503: SEARCH_UNAVAILABLE, 507: ENGINE_FULL})
     def post(self, request: Request) -> Response:
         limit = dashboard_settings.UPLOAD_MAX_BYTES
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -183,6 +184,7 @@ class UploadView(APIView):
             "lines_indexed": result.lines_indexed,
             "lines_unparsed": result.lines_unparsed,
             "lines_future": result.lines_future,
+            "lines_expired": result.lines_expired,
             "status": upload.status,
             **{field: getattr(upload, field) for field in REPORT_FIELDS},
         }, status=status.HTTP_201_CREATED)
