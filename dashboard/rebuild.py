@@ -48,8 +48,8 @@ def _copy(source: str, dest: str, query: dict | None = None) -> None:
     if query:
         body_source["query"] = query
     with client.search_errors():
-        client.get_client().reindex(source=body_source, dest={"index": dest}, refresh=True, wait_for_completion=True,
-                                    request_timeout=3600)
+        client.get_client().options(request_timeout=3600).reindex(
+            source=body_source, dest={"index": dest}, refresh=True, wait_for_completion=True)
 
 
 def rebuild_index(*, version: int | None = None, keep_old: bool = False) -> RebuildReport:

@@ -13,12 +13,12 @@ class Command(BaseCommand):
             "then swap the read alias to it in one step and delete the old partitions.")
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--version", type=int, help="The new version number (default: the next one).")
+        parser.add_argument("--to-version", type=int, dest="to_version", help="The new version number (default: the next one).")
         parser.add_argument("--keep-old", action="store_true", help="Keep the old partitions (off the alias).")
 
-    def handle(self, *args: Any, version: int | None = None, keep_old: bool = False, **options: Any) -> None:
+    def handle(self, *args: Any, to_version: int | None = None, keep_old: bool = False, **options: Any) -> None:
         try:
-            report = rebuild_index(version=version, keep_old=keep_old)
+            report = rebuild_index(version=to_version, keep_old=keep_old)
         except (RebuildError, SearchUnavailable) as exc:
             raise CommandError(f"Index not rebuilt: {getattr(exc, 'detail', exc)}") from exc
         self.stdout.write(f"Rebuilt {report.lines} lines from version {report.old_version} into version "
