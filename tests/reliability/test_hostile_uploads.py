@@ -109,14 +109,14 @@ def test_lines_already_dated_9999_in_the_index_never_set_the_chart_range(search_
 
 
 def test_an_engine_refusal_is_a_logged_500_never_search_unavailable(search_engine, users, monkeypatch, caplog):
-    original = queries.dashboard_query
+    original = queries.recent_logs_query
 
     def broken_query(**kwargs):
         search = original(**kwargs)
         search.aggs.bucket("bad", A("date_histogram", field="@timestamp", calendar_interval="fortnight"))
         return search
 
-    monkeypatch.setattr("dashboard.reports.queries.dashboard_query", broken_query)
+    monkeypatch.setattr("dashboard.reports.queries.recent_logs_query", broken_query)
     with caplog.at_level(logging.ERROR, logger="dashboard.client"):
         response = token_client(users["user"]).get("/api/dashboard")
     assert response.status_code == 500

@@ -13,7 +13,8 @@ class Command(BaseCommand):
             "then swap the read alias to it in one step and delete the old partitions.")
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--to-version", type=int, dest="to_version", help="The new version number (default: the next one).")
+        parser.add_argument("--to-version", type=int, dest="to_version",
+                            help="The new version number (default: the next one).")
         parser.add_argument("--keep-old", action="store_true", help="Keep the old partitions (off the alias).")
 
     def handle(self, *args: Any, to_version: int | None = None, keep_old: bool = False, **options: Any) -> None:
