@@ -75,3 +75,39 @@ def newest_days(limit: int, *, owner_id: int | None = None) -> list[date]:
         if seen >= limit:
             break
     return days
+
+
+def rebuild_from_lines(*, page: int = 1000) -> int:
+    """Recount every rollup from the lines in the engine (after a TIME_ZONE change, or for uploads made
+    before rollups existed); return how many rows were written. Lines of no known upload are skipped."""
+    from django.db import transaction
+    from elasticsearch_dsl import A, Search
+
+    from dashboard import client
+    from dashboard.conf import dashboard_settings
+
+    fields = ("upload_id", "level", "source", "product")
+    sources = [{"upload_id": A("terms", field="upload_id")},
+               {"day": A("date_histogram", field="@timestamp", calendar_interval="day",
+                         time_zone=settings.TIME_ZONE, format="yyyy-MM-dd")},
+               *({name: A("terms", field=name)} for name in fields[1:])]
+    known = set(Upload.objects.values_list("pk", flat=True))
+    rows, after = [], None
+    while True:
+        search = Search(index=dashboard_settings.INDEX_ALIAS).extra(size=0)
+        composite = A("composite", sources=sources, size=page, **({"after": after} if after else {}))
+        search.aggs.bucket("rollup_keys", composite)
+        result = client.execute(search).aggregations.rollup_keys
+        for bucket in result.buckets:
+            key = bucket.key.to_dict()
+            if int(key["upload_id"]) in known:
+                rows.append(DailyRollup(upload_id=int(key["upload_id"]), day=date.fromisoformat(key["day"]),
+                                        level=key["level"], source=key["source"], product=key["product"],
+                                        count=bucket.doc_count))
+        after = result.to_dict().get("after_key")
+        if len(result.buckets) < page or not after:
+            break
+    with transaction.atomic():
+        DailyRollup.objects.all().delete()
+        DailyRollup.objects.bulk_create(rows, batch_size=500)
+    return len(rows)

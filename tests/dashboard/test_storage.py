@@ -219,3 +219,13 @@ def test_rebuild_index_splits_an_index_from_before_partitions_into_days(search_e
     assert all(p.day is not None for p in client.list_partitions())
     assert client.document_count() == 6
     assert not es.indices.exists(index="logdash-logs-v1")
+
+
+def test_rebuild_rollups_recounts_them_from_the_lines_in_another_time_zone(ingest, user, now, settings):
+    ingest(history(now, days=5, per_day=7), owner=user)
+    DailyRollup.objects.all().delete()
+    settings.TIME_ZONE = "Asia/Kolkata"
+    out = io.StringIO()
+    call_command("rebuild_rollups", stdout=out)
+    assert "Rollups: wrote" in out.getvalue()
+    assert_rollups_match_lines()
