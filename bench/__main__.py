@@ -23,7 +23,16 @@ from django.test.utils import override_settings  # noqa: E402
 from django_redis import get_redis_connection  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
-from bench import compression, http_load, ingest_speed, invalidation_scale, latency, patterns, stampede  # noqa: E402
+from bench import (  # noqa: E402
+    compression,
+    http_load,
+    ingest_speed,
+    invalidation_scale,
+    latency,
+    patterns,
+    stampede,
+    storage_scale,
+)
 from bench.report import write_reports  # noqa: E402
 from bench.views import FLOOR_KEY, PAYLOAD  # noqa: E402
 from cacheops.conf import CacheType  # noqa: E402
@@ -48,7 +57,7 @@ def _payloads(token: str) -> dict[str, bytes]:
 
 
 def main(sections: list[str]) -> int:
-    """Every section, or with `patterns` only that one (`python -m bench patterns`, ~1 minute)."""
+    """Every section, or with `patterns` or `storage` only that one (`python -m bench storage`)."""
     began = time.monotonic()
     engine, redis_service = start_search_engine(), start_redis()
     environment = {"REDIS_URL": redis_service.url, "ELASTICSEARCH_URL": engine.url, "ELASTICSEARCH_FLAVOR": "osmem"}
@@ -61,6 +70,12 @@ def main(sections: list[str]) -> int:
             _section(f"setting up: migrate, {DEMO_LINES} demo log lines")
             RESULTS.mkdir(exist_ok=True)
             call_command("migrate", interactive=False, verbosity=0)
+            if sections == ["storage"]:
+                _section("storage: dashboard miss, retention and engine memory at 30k-1M lines over 90 days")
+                results["storage"] = storage_scale.run()
+                print("\n" + "\n".join(storage_scale.table(results["storage"])))
+                (RESULTS / "storage.json").write_text(json.dumps(results, indent=2) + "\n")
+                return 0
             _section("message patterns: grouping accuracy on Loghub (logdash vs drain3), ingestion lines/s")
             results["patterns"] = patterns.run()
             if sections == ["patterns"]:
@@ -90,6 +105,10 @@ def main(sections: list[str]) -> int:
 
         _section("invalidating a type holding 1,000,000 keys (private redis-server)")
         results["invalidation"] = invalidation_scale.run()
+
+        _section("storage: dashboard miss, retention and engine memory at 30k-1M lines over 90 days")
+        with override_settings(CACHES=caches):
+            results["storage"] = storage_scale.run()
     finally:
         redis_service.stop()
         engine.stop()
