@@ -240,9 +240,21 @@ def document_count() -> int:
 def bulk_index(documents: Iterable[dict[str, Any]], *, chunk_size: int) -> int:
     """Index `documents` (each with `_id` and `_source`) in bulk requests; return how many were indexed.
 
+    A document without `_index` goes to the partition of its `@timestamp` (now, if it has none).
     Any document the engine refuses fails the whole call, so a caller can roll back.
     """
-    actions = ({"_index": dashboard_settings.INDEX_ALIAS, **document} for document in documents)  # or its own partition
+    router: PartitionRouter | None = None
+
+    def routed(document: dict[str, Any]) -> dict[str, Any]:
+        nonlocal router
+        if "_index" in document:
+            return document
+        router = router or PartitionRouter()
+        stamp = document["_source"].get("@timestamp")
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else clock.now()
+        return {"_index": router.index_for(moment), **document}
+
+    actions = (routed(document) for document in documents)
     with search_errors():
         try:
             indexed, _ = helpers.bulk(get_client(), actions, chunk_size=chunk_size, max_chunk_bytes=20 * 1024 * 1024)

@@ -38,8 +38,10 @@ class Partition:
 
     @property
     def end(self) -> datetime | None:
-        """The instant after the last one this partition may hold."""
-        return self.start + timedelta(days=1) if self.day else None
+        """The instant after the last one this partition may hold (the last instant a date names, for 9999-12-31)."""
+        if self.day is None:
+            return None
+        return self.start + timedelta(days=1) if self.day < date.max else datetime.max.replace(tzinfo=UTC)
 
     def overlaps(self, start: datetime | None, end: datetime | None) -> bool:
         """Whether lines from `start` (inclusive) to `end` (exclusive) may live here; None is unbounded."""

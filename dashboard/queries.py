@@ -75,10 +75,11 @@ def dashboard_query(*, now: datetime, tz: tzinfo, tz_name: str, owner_id: int | 
     return search
 
 
-def recent_logs_query(*, start: datetime, end: datetime, owner_id: int | None = None) -> Search:
-    """The RECENT_LOGS newest lines from `start` to `end` (exclusive): the dashboard's recent logs."""
+def recent_logs_query(*, start: datetime, end: datetime | None, owner_id: int | None = None) -> Search:
+    """The RECENT_LOGS newest lines from `start` to `end` (exclusive; None: no end): the dashboard's recent logs."""
     search = _logs().extra(track_total_hits=False).sort(*SORT_NEWEST_FIRST)[:RECENT_LOGS]
-    search = search.filter("range", **{"@timestamp": {"gte": start.isoformat(), "lt": end.isoformat()}})
+    bounds = {"gte": start.isoformat(), **({"lt": end.isoformat()} if end else {})}
+    search = search.filter("range", **{"@timestamp": bounds})
     if owner_id is not None:
         search = search.filter("term", owner_id=owner_id)
     return search

@@ -6,7 +6,7 @@ Every function here is what a cache miss costs; the views put `cache_response` i
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -103,7 +103,8 @@ def _recent_logs(*, owner_id: int | None, tz: ZoneInfo) -> list[dict[str, Any]]:
     """The newest lines, read from the partitions of the newest days that hold enough of them."""
     days = rollups.newest_days(queries.RECENT_LOGS, owner_id=owner_id) or [clock.now().astimezone(tz).date()]
     start = queries.start_of_day(days[-1], tz)
-    end = queries.start_of_day(days[0], tz) + timedelta(days=1)
+    # Open-ended: the newest day may be the last one a date can name (a line dated 9999-12-31 by another writer).
+    end = queries.start_of_day(days[0], tz) + timedelta(days=1) if days[0] < date.max - timedelta(days=2) else None
     search = client.within(queries.recent_logs_query(start=start, end=end, owner_id=owner_id), start, end)
     return _with_current_patterns([_log_entry(hit) for hit in client.execute(search).hits])
 

@@ -90,7 +90,7 @@ def rebuild_from_lines(*, page: int = 1000) -> int:
     sources = [{"upload_id": A("terms", field="upload_id")},
                {"day": A("date_histogram", field="@timestamp", calendar_interval="day",
                          time_zone=settings.TIME_ZONE, format="yyyy-MM-dd")},
-               *({name: A("terms", field=name)} for name in fields[1:])]
+               *({name: A("terms", field=name, missing_bucket=True)} for name in fields[1:])]
     known = set(Upload.objects.values_list("pk", flat=True))
     rows, after = [], None
     while True:
@@ -102,7 +102,8 @@ def rebuild_from_lines(*, page: int = 1000) -> int:
             key = bucket.key.to_dict()
             if int(key["upload_id"]) in known:
                 rows.append(DailyRollup(upload_id=int(key["upload_id"]), day=date.fromisoformat(key["day"]),
-                                        level=key["level"], source=key["source"], product=key["product"],
+                                        level=key["level"] or "", source=key["source"] or "",
+                                        product=key["product"] or "",
                                         count=bucket.doc_count))
         after = result.to_dict().get("after_key")
         if len(result.buckets) < page or not after:
