@@ -162,6 +162,17 @@ def trends_query(*, days: int, now: datetime, tz: tzinfo, tz_name: str) -> Searc
     return search
 
 
+def top_errors_query(*, days: int, now: datetime, tz: tzinfo) -> Search:
+    """The most frequent error patterns of the last `days` local days, each with its newest example."""
+    start, end = days_window(days, now=now, tz=tz)
+    window = Q("range", **{"@timestamp": {"gte": start.isoformat(), "lt": end.isoformat()}})
+    search = _logs().filter(window).filter("terms", level=list(ERROR_LEVELS)).extra(size=0, track_total_hits=False)
+    search.aggs.bucket("top_patterns", "terms", field="pattern_id", size=TOP_ERRORS).metric(
+        "example", "top_hits", size=1, _source=["message", "source", "product", "pattern", "@timestamp"],
+        sort=[{"@timestamp": "desc"}])
+    return search
+
+
 def patterns_query(criteria: SearchCriteria, *, buckets: int) -> Search:
     """The `buckets` most frequent patterns among the lines `criteria` selects, with their details.
 

@@ -125,22 +125,27 @@ def search_logs(criteria: queries.SearchCriteria) -> dict[str, Any]:
 
 
 def get_trends(days: int, *, now: datetime | None = None) -> dict[str, Any]:
-    """Error rate per day, top error patterns, and volume per source and per product."""
+    """Error rate per day, top error patterns, and volume per source and per product.
+
+    The counts come from the rollups; the top error patterns (with an example line) from the lines
+    of the window's partitions.
+    """
     tz, tz_name = _time_zone()
     now = now or clock.now()
-    start, end = queries.days_window(days, now=now, tz=tz)
-    response = client.execute(client.within(queries.trends_query(days=days, now=now, tz=tz, tz_name=tz_name),
-                                            start, end))
-    aggs = response.aggregations
+    today = now.astimezone(tz).date()
+    first_day = today - timedelta(days=days - 1)
+    counts = rollups.trend_counts(first_day=first_day, today=today, error_levels=queries.ERROR_LEVELS,
+                                  top=queries.TOP_SOURCES)
     error_rate = []
-    for bucket in aggs.per_day.buckets[-days:]:
-        errors = bucket.errors.doc_count
-        error_rate.append({
-            "date": bucket.key_as_string, "total": bucket.doc_count, "errors": errors,
-            "error_rate": round(100 * errors / bucket.doc_count, 2) if bucket.doc_count else 0.0,
-        })
+    for n in range(days):
+        day = first_day + timedelta(days=n)
+        total, errors = counts["per_day"].get(day, (0, 0))
+        error_rate.append({"date": day.isoformat(), "total": total, "errors": errors,
+                           "error_rate": round(100 * errors / total, 2) if total else 0.0})
+    start, end = queries.days_window(days, now=now, tz=tz)
+    response = client.execute(client.within(queries.top_errors_query(days=days, now=now, tz=tz), start, end))
     top_errors = []
-    for bucket in aggs.errors.top_patterns.buckets:
+    for bucket in response.aggregations.top_patterns.buckets:
         example = bucket.example.hits.hits[0]["_source"].to_dict() if bucket.example.hits.hits else {}
         top_errors.append({"pattern": example.get("pattern", ""), "pattern_id": bucket.key, "count": bucket.doc_count,
                            "example": cut_text(example.get("message", ""), dashboard_settings.LIST_MESSAGE_CHARS)[0],
@@ -152,11 +157,11 @@ def get_trends(days: int, *, now: datetime | None = None) -> dict[str, Any]:
     return {
         "days": days,
         "time_zone": tz_name,
-        "total_logs": response.hits.total.value,
+        "total_logs": counts["total"],
         "error_rate_per_day": error_rate,
         "top_error_messages": top_errors,
-        "volume_per_source": [{"source": b.key, "count": b.doc_count} for b in aggs.by_source.buckets],
-        "volume_per_product": [{"product": b.key or None, "count": b.doc_count} for b in aggs.by_product.buckets],
+        "volume_per_source": [{"source": source, "count": count} for source, count in counts["by_source"]],
+        "volume_per_product": [{"product": product or None, "count": count} for product, count in counts["by_product"]],
         "generated_at": now.isoformat(),
     }
 

@@ -65,6 +65,17 @@ def dashboard_counts(*, today: date, first_day: date, error_levels: tuple[str, .
     return {**totals, "by_level": by_level, "per_day": per_day}
 
 
+def trend_counts(*, first_day: date, today: date, error_levels: tuple[str, ...], top: int) -> dict[str, Any]:
+    """Lines and errors per day, and the `top` sources and products by lines, from `first_day` to `today`."""
+    rows = DailyRollup.objects.filter(day__gte=first_day, day__lte=today)
+    per_day = {day: (total, errors) for day, total, errors in rows.values_list("day").annotate(
+        total=Sum("count"), errors=Sum("count", default=0, filter=Q(level__in=error_levels)))}
+    by_source = list(rows.values_list("source").annotate(n=Sum("count")).order_by("-n", "source")[:top])
+    by_product = list(rows.values_list("product").annotate(n=Sum("count")).order_by("-n", "product")[:top])
+    return {"total": sum(total for total, _ in per_day.values()), "per_day": per_day,
+            "by_source": by_source, "by_product": by_product}
+
+
 def newest_days(limit: int, *, owner_id: int | None = None) -> list[date]:
     """The newest days that together hold at least `limit` lines (all days if fewer), newest first."""
     days, seen = [], 0

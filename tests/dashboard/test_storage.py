@@ -166,6 +166,11 @@ def test_the_dashboard_totals_are_the_lines_that_remain_after_retention(ingest, 
         for line in sorted(lines, key=lambda line: (line["@timestamp"], line["line_number"]), reverse=True)[:10]]
     found = api.get("/api/search", {"to": (now - timedelta(days=14)).isoformat()}).json()
     assert found["total"] == 0
+    trends = api.get("/api/analytics/trends", {"days": 30}).json()
+    assert trends["total_logs"] == len(lines)
+    assert {row["source"]: row["count"] for row in trends["volume_per_source"]} == dict(
+        Counter(line["source"] for line in lines))
+    assert sum(day["errors"] for day in trends["error_rate_per_day"]) == body["error_logs"]
 
 
 def test_lines_older_than_the_retention_are_counted_and_not_indexed(api, search_engine, now, settings):
