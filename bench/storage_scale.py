@@ -60,7 +60,7 @@ def _load(lines: int, *, seed: int = 11) -> None:
                     "parsed": True, "pattern": "request <*> took <*> ms", "pattern_id": f"p{n % 50}",
                     "message": f"request {rng.randint(1, 99999)} took {rng.randint(1, 4000)} ms"}}
 
-        upload.lines_indexed = client.bulk_index(documents(), chunk_size=5000)
+        upload.lines_indexed = client.bulk_index(documents(), chunk_size=2000)
         upload.save()
         rollup.save(upload, product=slug)
     client.refresh()
@@ -94,7 +94,7 @@ def measure(lines: int, *, rounds: int = 7) -> dict:
     """One size on a fresh engine: load, misses, memory, retention to 14 days, and the same after."""
     engine = start_search_engine(startup_timeout=60)
     try:
-        with override_settings(ELASTICSEARCH_URL=engine.url, ELASTICSEARCH_FLAVOR="osmem",
+        with override_settings(ELASTICSEARCH_URL=engine.url, ELASTICSEARCH_FLAVOR="osmem", ELASTICSEARCH_TIMEOUT=300,
                                LOGDASH_EMBEDDED_MAX_DOCS=None, LOGDASH_RETENTION_DAYS=None):
             Upload.objects.all().delete()  # their lines lived in an engine that is gone
             DailyRollup.objects.all().delete()
