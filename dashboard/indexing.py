@@ -11,6 +11,12 @@ first delete, so the cleanup refreshes and deletes again until a count finds not
 (`remove_upload_lines`); what still fails is retried by `recover_uploads` at the next start and
 by the stale-upload sweep before each new upload.
 
+Each line goes to the daily partition of its own timestamp (`client.PartitionRouter`); its
+count goes to the upload's rollups (`dashboard.rollups`), saved in the same transaction that
+marks the upload complete. A line already past the retention (`dashboard.retention`) is counted
+in `lines_expired` and not sent. On the embedded engine an upload that would take it past
+EMBEDDED_MAX_DOCS lines fails with `EngineFull` (507), rolled back like any other failure.
+
 Data never sets a date range: a line dated more than MAX_FUTURE_SECONDS ahead of the ingestion
 is indexed at the upload's time and counted in `lines_future`, and a message is cut to
 MAX_MESSAGE_CHARS (`message_truncated` says so).
