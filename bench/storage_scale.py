@@ -50,8 +50,10 @@ def _load(lines: int, *, seed: int = 11) -> None:
         rollup = RollupCounter()
 
         def documents(upload=upload, rollup=rollup, slug=slug):
-            for n in range(per_product):
-                moment = now - timedelta(seconds=rng.random() * DAYS * 86400)
+            # Oldest first, as a log file is: each bulk request then fills one or two partitions.
+            offsets = sorted((rng.random() * DAYS * 86400 for _ in range(per_product)), reverse=True)
+            for n, offset in enumerate(offsets):
+                moment = now - timedelta(seconds=offset)
                 level, source = rng.choices(levels, weights)[0], rng.choice(SOURCES)
                 rollup.add(moment, level, source)
                 yield {"_id": f"{upload.pk}-{n}", "_index": router.index_for(moment), "_source": {
