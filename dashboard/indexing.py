@@ -103,7 +103,7 @@ class _Budget:
             f"The embedded search engine would hold more than LOGDASH_EMBEDDED_MAX_DOCS={limit} lines "
             f"(it holds {held}); the upload was refused and nothing of it kept. Drop old lines with "
             "LOGDASH_RETENTION_DAYS and `manage.py apply_retention`, raise the limit if this machine has the "
-            "memory (4-7 KB a line), or point ELASTICSEARCH_URL at a real cluster.")
+            "memory (about 12 KB a line), or point ELASTICSEARCH_URL at a real cluster.")
 
     def take(self, sent: int) -> None:
         if self.room is not None and sent > self.room:

@@ -14,7 +14,7 @@ def test_a_missing_or_empty_variable_is_the_default(monkeypatch):
     monkeypatch.delenv("LOGDASH_RETENTION_DAYS", raising=False)
     assert _env_positive_int("LOGDASH_RETENTION_DAYS", None) is None
     monkeypatch.setenv("LOGDASH_EMBEDDED_MAX_DOCS", " ")
-    assert _env_positive_int("LOGDASH_EMBEDDED_MAX_DOCS", 700_000) == 700_000
+    assert _env_positive_int("LOGDASH_EMBEDDED_MAX_DOCS", 300_000) == 300_000
     monkeypatch.setenv("LOGDASH_RETENTION_DAYS", "14")
     assert _env_positive_int("LOGDASH_RETENTION_DAYS", None) == 14
 
