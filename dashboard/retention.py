@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from elasticsearch_dsl import Q, Search
 
 from dashboard import client
@@ -123,7 +124,8 @@ def apply_retention(*, now: datetime | None = None) -> RetentionReport:
     return report
 
 
-def _delete_rollups(rows, report: RetentionReport) -> set[int | None]:
+def _delete_rollups(rows: QuerySet[DailyRollup], report: RetentionReport) -> set[int | None]:
+    """Delete the rollup rows of removed lines; return the owners of their uploads (whose answers changed)."""
     owners = set(rows.values_list("upload__owner_id", flat=True).distinct())
     report.rollup_rows_deleted += rows.delete()[0]
     return owners
