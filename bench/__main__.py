@@ -33,6 +33,7 @@ from bench import (  # noqa: E402
     patterns,
     serving,
     stampede,
+    storage_scale,
 )
 from bench.report import write_reports  # noqa: E402
 from bench.views import FLOOR_KEY, PAYLOAD  # noqa: E402
@@ -58,7 +59,7 @@ def _payloads(token: str) -> dict[str, bytes]:
 
 
 def main(sections: list[str]) -> int:
-    """Every section, or with `patterns` or `identifiers` only that one (`python -m bench patterns`, ~1 minute)."""
+    """Every section, or with `patterns`, `identifiers` or `storage` only that one (`python -m bench storage`)."""
     began = time.monotonic()
     engine, redis_service = start_search_engine(), start_redis()
     environment = {"REDIS_URL": redis_service.url, "ELASTICSEARCH_URL": engine.url, "ELASTICSEARCH_FLAVOR": "osmem"}
@@ -114,6 +115,9 @@ def main(sections: list[str]) -> int:
         from bench import cluster_reader
 
         results["cluster_reader"] = cluster_reader.run()
+        _section("storage: dashboard miss, retention and engine memory at 30k-1M lines over 90 days")
+        with override_settings(CACHES=caches):
+            results["storage"] = storage_scale.run()
     finally:
         redis_service.stop()
         engine.stop()

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import ingest_speed
+from bench import ingest_speed, storage_scale
 from bench.patterns import table as patterns_table
 from bench.serving import table as serving_table
 
@@ -120,6 +120,10 @@ def render(results: dict) -> str:
         "## Ingestion: lines parsed per second on one core",
         "",
         *(ingest_speed.table(results["ingest"], results.get("ingest_bulk")) if "ingest" in results else []),
+        "",
+        "## Storage: the dashboard miss, retention and engine memory over 90 days of lines (embedded engine)",
+        "",
+        *(storage_scale.table(results["storage"]) if "storage" in results else []),
         "",
         "## Message patterns (grouping accuracy on the Loghub 2k samples, same run)",
         "",

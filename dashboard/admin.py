@@ -9,7 +9,7 @@ from dashboard.models import LogFormat, Product, Upload
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "owner_team", "upload_count", "lines_indexed", "updated_at"]
+    list_display = ["name", "slug", "owner_team", "retention_days", "upload_count", "lines_indexed", "updated_at"]
     search_fields = ["name", "slug", "owner_team"]
     prepopulated_fields = {"slug": ["name"]}
 
@@ -33,7 +33,7 @@ class ProductAdmin(admin.ModelAdmin):
 @admin.register(Upload)
 class UploadAdmin(admin.ModelAdmin):
     list_display = ["filename", "owner", "product", "status", "detected_format", "lines_read", "lines_indexed",
-                    "lines_unparsed", "lines_future", "created_at"]
+                    "lines_unparsed", "lines_future", "lines_expired", "created_at"]
     list_filter = ["status", "detected_format", "product", "cleanup_pending"]
     list_select_related = ["owner", "product"]
     search_fields = ["filename", "owner__username"]
@@ -41,7 +41,8 @@ class UploadAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["filename", "owner", "product", "size_bytes", "status", "error", "created_at",
                            "completed_at"]}),
-        ("Lines", {"fields": ["detected_format", "lines_read", "lines_indexed", "lines_unparsed"]}),
+        ("Lines", {"fields": ["detected_format", "lines_read", "lines_indexed", "lines_unparsed", "lines_future",
+                              "lines_expired"]}),
         ("What the parse decided", {"fields": ["requested_format", "timezone", "layout_description",
                                                "layout_pattern", "timestamp_share", "level_share",
                                                "unmatched_lines"]}),

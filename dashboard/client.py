@@ -17,6 +17,7 @@ import re
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from django.core.signals import setting_changed
@@ -31,6 +32,8 @@ from dashboard.conf import dashboard_settings
 from dashboard.documents import get_index_template_body
 from dashboard.exceptions import SearchRefused, SearchUnavailable
 from dashboard.metrics import timed_search_query
+from dashboard.partitions import Partition, covering, parse_partition, partition_name, utc_day
+from logdash.clock import clock
 
 logger = logging.getLogger(__name__)
 
@@ -172,28 +175,106 @@ def execute(search: Search) -> Response:
 
 
 def ensure_index() -> str:
-    """Create the index template, the versioned index and its alias if missing; return the index name."""
+    """Create the index template, and a first partition behind the alias if it has none; return the alias.
+
+    Every partition is made from the template, so a field added to it reaches the partitions made
+    after; existing partitions learn it here (adding fields is allowed).
+    """
     client = get_client()
-    alias, index = dashboard_settings.INDEX_ALIAS, dashboard_settings.index_name
+    alias = dashboard_settings.INDEX_ALIAS
     with search_errors():
         client.indices.put_index_template(name=alias, **get_index_template_body())
-        if not client.indices.exists(index=index):
-            try:
-                client.indices.create(index=index, aliases={alias: {"is_write_index": True}})
-            except es_exceptions.BadRequestError as exc:
-                if "already_exists" not in str(exc) and "already exists" not in str(exc):
-                    raise
-        # An index made before a field was added to the template learns it here (adding fields is allowed).
-        client.indices.put_mapping(index=index, **get_index_template_body()["template"]["mappings"])
-    return index
+        existing = list_partitions()
+        if not existing:
+            create_partition(partition_name(utc_day(clock.now()), version=dashboard_settings.INDEX_VERSION))
+        else:
+            client.indices.put_mapping(index=alias, **get_index_template_body()["template"]["mappings"])
+    return alias
+
+
+def list_partitions() -> list[Partition]:
+    """The partitions behind the read alias (none before the first upload)."""
+    with search_errors():
+        try:
+            names = get_client().indices.get_alias(name=dashboard_settings.INDEX_ALIAS).body
+        except es_exceptions.NotFoundError:
+            return []
+    return [partition for partition in map(parse_partition, names) if partition is not None]
+
+
+def create_partition(name: str, *, read: bool = True) -> None:
+    """Create a partition from the template, behind the read alias unless `read` is False; existing is fine."""
+    aliases = {dashboard_settings.INDEX_ALIAS: {}} if read else {}
+    with search_errors():
+        try:
+            get_client().indices.create(index=name, aliases=aliases)
+        except es_exceptions.BadRequestError as exc:
+            if "already_exists" not in str(exc) and "already exists" not in str(exc):
+                raise
+
+
+class PartitionRouter:
+    """Names the partition of each line of one upload, creating partitions (behind the alias) on first use.
+
+    The lines go to the version the alias reads now (the newest behind it), so after
+    `rebuild_index` swapped the alias, uploads write the new version.
+    """
+
+    def __init__(self) -> None:
+        partitions = list_partitions()
+        self.version = max((p.version for p in partitions), default=dashboard_settings.INDEX_VERSION)
+        self._ready = {p.name for p in partitions}
+
+    def index_for(self, moment: datetime) -> str:
+        name = partition_name(utc_day(moment), version=self.version)
+        if name not in self._ready:
+            create_partition(name)
+            self._ready.add(name)
+        return name
+
+
+def within(search: Search, start: datetime | None, end: datetime | None) -> Search:
+    """`search` restricted to the partitions that may hold lines from `start` to `end` (exclusive).
+
+    With no partition in range the alias is kept: the query's own time filter then answers empty.
+    """
+    if start is None and end is None:
+        return search
+    names = covering(list_partitions(), start, end)
+    return search.index().index(*names) if names else search
+
+
+def drop_partitions(names: Iterable[str]) -> None:
+    """Delete whole partitions (retention, or the old version after `rebuild_index`)."""
+    names = list(names)
+    with search_errors():
+        for start in range(0, len(names), 50):  # keep the request line short
+            get_client().indices.delete(index=",".join(names[start:start + 50]), ignore_unavailable=True)
+
+
+def document_count() -> int:
+    """How many lines the engine holds, across every partition."""
+    return count(Search(index=dashboard_settings.INDEX_ALIAS).extra(track_total_hits=True))
 
 
 def bulk_index(documents: Iterable[dict[str, Any]], *, chunk_size: int) -> int:
     """Index `documents` (each with `_id` and `_source`) in bulk requests; return how many were indexed.
 
+    A document without `_index` goes to the partition of its `@timestamp` (now, if it has none).
     Any document the engine refuses fails the whole call, so a caller can roll back.
     """
-    actions = ({"_index": dashboard_settings.INDEX_ALIAS, **document} for document in documents)
+    router: PartitionRouter | None = None
+
+    def routed(document: dict[str, Any]) -> dict[str, Any]:
+        nonlocal router
+        if "_index" in document:
+            return document
+        router = router or PartitionRouter()
+        stamp = document["_source"].get("@timestamp")
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else clock.now()
+        return {"_index": router.index_for(moment), **document}
+
+    actions = (routed(document) for document in documents)
     with search_errors():
         try:
             indexed, _ = helpers.bulk(get_client(), actions, chunk_size=chunk_size, max_chunk_bytes=20 * 1024 * 1024)

@@ -67,6 +67,10 @@ DEFAULTS: dict[str, Any] = {
     "PATTERNS_MAX_WINDOW": 1000,
     # Trends: the largest `days`.
     "TRENDS_MAX_DAYS": 90,
+    # Retention: days of lines kept, today included (None: forever); see dashboard/retention.py.
+    "RETENTION_DAYS": None,
+    # The embedded engine (osmem) refuses an upload with 507 past this many lines in memory (None: no limit).
+    "EMBEDDED_MAX_DOCS": 300_000,
     # How many of the most frequent searches `warm_cache` fills.
     "WARM_POPULAR_SEARCHES": 10,
 }

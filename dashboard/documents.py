@@ -1,9 +1,10 @@
 """
-The `LogEntry` document, its index template and the alias behind which it lives.
+The `LogEntry` document and the one index template every partition is made from.
 
-Queries read the alias and uploads write through it; the concrete index is versioned
-(`logdash-logs-v1`), so a mapping change is a new index filled in the background and an
-atomic alias swap (`rebuild_index`), with no downtime.
+The lines live in daily partitions `logdash-logs-v{version}-{YYYY.MM.DD}` behind the read alias
+`logdash-logs` (`dashboard.partitions`). The template matches every version, so a mapping change
+is a new version filled in the background and an atomic alias swap (`rebuild_index`), with no
+downtime.
 """
 
 from __future__ import annotations

@@ -11,6 +11,12 @@ first delete, so the cleanup refreshes and deletes again until a count finds not
 (`remove_upload_lines`); what still fails is retried by `recover_uploads` at the next start and
 by the stale-upload sweep before each new upload.
 
+Each line goes to the daily partition of its own timestamp (`client.PartitionRouter`); its
+count goes to the upload's rollups (`dashboard.rollups`), saved in the same transaction that
+marks the upload complete. A line already past the retention (`dashboard.retention`) is counted
+in `lines_expired` and not sent. On the embedded engine an upload that would take it past
+EMBEDDED_MAX_DOCS lines fails with `EngineFull` (507), rolled back like any other failure.
+
 Data never sets a date range: a line dated more than MAX_FUTURE_SECONDS ahead of the ingestion
 is indexed at the upload's time and counted in `lines_future`, and a message is cut to
 MAX_MESSAGE_CHARS (`message_truncated` says so).
@@ -27,6 +33,7 @@ from typing import BinaryIO
 
 from django.db import transaction
 from elasticsearch import NotFoundError
+from rest_framework.exceptions import APIException
 
 from dashboard import client, metrics
 from dashboard.conf import dashboard_settings
@@ -37,6 +44,8 @@ from dashboard.invalidation import invalidate_after_upload
 from dashboard.models import Upload
 from dashboard.patterns.store import PatternAssigner
 from dashboard.queries import upload_lines_query
+from dashboard.retention import retention_cutoff
+from dashboard.rollups import RollupCounter
 from logdash.clock import clock
 
 logger = logging.getLogger(__name__)
@@ -52,6 +61,15 @@ class IngestResult:
     lines_indexed: int
     lines_unparsed: int
     lines_future: int = 0
+    lines_expired: int = 0
+
+
+class EngineFull(APIException):
+    """The embedded engine holds LOGDASH_EMBEDDED_MAX_DOCS lines: answered 507."""
+
+    status_code = 507
+    default_detail = "The embedded search engine is full."
+    default_code = "engine_full"
 
 
 @dataclass
@@ -61,6 +79,38 @@ class _Tally:
     future: int = 0
     generalised_patterns: set[str] = field(default_factory=set)
     newest: datetime | None = None
+    expired: int = 0
+    sent: int = 0
+
+
+@dataclass
+class _Budget:
+    """How many more lines the embedded engine may hold (None: no limit)."""
+
+    room: int | None
+
+    @classmethod
+    def measure(cls) -> _Budget:
+        limit = dashboard_settings.EMBEDDED_MAX_DOCS
+        if dashboard_settings.ELASTICSEARCH_FLAVOR != "osmem" or not limit:
+            return cls(None)
+        held = client.document_count()
+        budget = cls(limit - held)
+        if budget.room <= 0:
+            budget.refuse(held, limit)
+        return budget
+
+    def refuse(self, held: int, limit: int) -> None:
+        raise EngineFull(
+            f"The embedded search engine would hold more than LOGDASH_EMBEDDED_MAX_DOCS={limit} lines "
+            f"(it holds {held}); the upload was refused and nothing of it kept. Drop old lines with "
+            "LOGDASH_RETENTION_DAYS and `manage.py apply_retention`, raise the limit if this machine has the "
+            "memory (about 12 KB a line), or point ELASTICSEARCH_URL at a real cluster.")
+
+    def take(self, sent: int) -> None:
+        if self.room is not None and sent > self.room:
+            limit = dashboard_settings.EMBEDDED_MAX_DOCS
+            self.refuse(limit - self.room, limit)
 
 
 def _timestamp(line: ParsedLine, *, latest: datetime, fallback: datetime, tally: _Tally) -> datetime:
@@ -74,11 +124,16 @@ def _timestamp(line: ParsedLine, *, latest: datetime, fallback: datetime, tally:
 
 
 def _documents(lines: Iterable[ParsedLine], upload: Upload, tally: _Tally,
-               progress: Callable[[int], None] | None, *, now: datetime) -> Iterator[dict]:
-    """Turn parsed lines into bulk actions, counting as they stream past."""
+               progress: Callable[[int], None] | None, *, now: datetime, router: client.PartitionRouter,
+               rollup: RollupCounter, budget: _Budget) -> Iterator[dict]:
+    """Turn parsed lines into bulk actions for their partitions, counting as they stream past.
+
+    A line older than the retention is counted (`expired`) and not sent.
+    """
     product = upload.product.slug if upload.product_id else ""
     fallback_time = (upload.created_at or now).astimezone(UTC)
     latest = now + timedelta(seconds=dashboard_settings.MAX_FUTURE_SECONDS)
+    oldest = retention_cutoff(product, now=now)
     max_chars = dashboard_settings.MAX_MESSAGE_CHARS
     patterns = PatternAssigner(product)
     tally.generalised_patterns = patterns.generalised  # filled as the blocks are mined
@@ -88,12 +143,19 @@ def _documents(lines: Iterable[ParsedLine], upload: Upload, tally: _Tally,
             tally.unparsed += 1
         if progress and tally.read % 1000 == 0:
             progress(tally.read)
-        message = line.message[:max_chars]
         moment = _timestamp(line, latest=latest, fallback=fallback_time, tally=tally)
+        if oldest is not None and moment < oldest:
+            tally.expired += 1
+            continue
+        tally.sent += 1
+        budget.take(tally.sent)
+        rollup.add(moment, line.level, line.source)
+        message = line.message[:max_chars]
         if tally.newest is None or moment > tally.newest:
             tally.newest = moment
         yield {
             "_id": f"{upload.pk}-{line.line_number}",
+            "_index": router.index_for(moment),
             "_source": {
                 "@timestamp": moment.isoformat(),
                 "level": line.level,
@@ -119,8 +181,11 @@ def ingest_file(upload: Upload, fileobj: BinaryIO, *, progress: Callable[[int], 
     options = options or ParseOptions()
     report = ParseReport()
     started = perf_counter()
+    rollup = RollupCounter()
     try:
         client.ensure_index()
+        budget = _Budget.measure()
+        router = client.PartitionRouter()
         lines = open_log_text(
             fileobj,
             max_decompressed_bytes=dashboard_settings.UPLOAD_MAX_DECOMPRESSED_BYTES,
@@ -130,27 +195,30 @@ def ingest_file(upload: Upload, fileobj: BinaryIO, *, progress: Callable[[int], 
         log_format, parsed = parse_lines(lines, now=now, default_timezone=options.timezone or UTC,
                                          log_format=options.log_format, declared=options.declared, report=report)
         upload.detected_format = log_format.name
-        indexed = client.bulk_index(_documents(parsed, upload, tally, progress, now=now),
-                                    chunk_size=dashboard_settings.BULK_BATCH_SIZE)
+        documents = _documents(parsed, upload, tally, progress, now=now, router=router, rollup=rollup, budget=budget)
+        indexed = client.bulk_index(documents, chunk_size=dashboard_settings.BULK_BATCH_SIZE)
         if tally.read == 0:
             raise InvalidLogFile("The file has no log lines: every line is blank.")
         client.refresh()
+        upload.status = Upload.Status.COMPLETE
+        upload.lines_read, upload.lines_indexed, upload.lines_unparsed = tally.read, indexed, tally.unparsed
+        upload.lines_future, upload.lines_expired = tally.future, tally.expired
+        upload.completed_at = clock.now()
+        report.store_on(upload)
+        with transaction.atomic():  # the upload completes with its rollups, or not at all
+            upload.save()
+            rollup.save(upload, product=upload.product.slug if upload.product_id else "")
     except Exception as exc:
         _roll_back(upload, tally, exc)
         metrics.record_failed_upload()
         raise
-    upload.status = Upload.Status.COMPLETE
-    upload.lines_read, upload.lines_indexed, upload.lines_unparsed = tally.read, indexed, tally.unparsed
-    upload.lines_future = tally.future
-    upload.completed_at = clock.now()
-    report.store_on(upload)
-    upload.save()
     product = upload.product.slug if upload.product_id else ""
     transaction.on_commit(lambda: invalidate_after_upload(upload.owner_id, upload_id=upload.pk, product=product,
                                                           generalised_patterns=tally.generalised_patterns,
                                                           newest_line=tally.newest))
     metrics.record_upload(lines_indexed=indexed, seconds=perf_counter() - started)
-    return IngestResult(upload.pk, upload.detected_format, tally.read, indexed, tally.unparsed, tally.future)
+    return IngestResult(upload.pk, upload.detected_format, tally.read, indexed, tally.unparsed, tally.future,
+                        tally.expired)
 
 
 def remove_upload_lines(upload_id: int, *, settle: float = 0.0, attempts: int | None = None,
@@ -215,7 +283,7 @@ def _roll_back(upload: Upload, tally: _Tally, exc: Exception, *, interrupted: bo
     upload.status = Upload.Status.FAILED
     upload.lines_read, upload.lines_unparsed = tally.read, tally.unparsed
     upload.lines_indexed = 0
-    upload.lines_future = tally.future
+    upload.lines_future, upload.lines_expired = tally.future, tally.expired
     upload.cleanup_pending = not removed
     upload.error = str(exc)[:2000]
     upload.completed_at = clock.now()

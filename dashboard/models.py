@@ -13,6 +13,10 @@ class Product(models.Model):
     slug = models.SlugField(max_length=100, unique=True, help_text="Stored on every log line of this product.")
     description = models.TextField(blank=True)
     owner_team = models.CharField(max_length=100, blank=True)
+    retention_days = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text="Keep this product's lines this many days (today included); empty: the global "
+                  "LOGDASH_RETENTION_DAYS. It can only shorten the global retention, never lengthen it.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -43,6 +47,8 @@ class Upload(models.Model):
     lines_unparsed = models.IntegerField(default=0)
     lines_future = models.IntegerField(
         default=0, help_text="Lines dated more than a day after the upload: indexed at the upload's time instead.")
+    lines_expired = models.IntegerField(
+        default=0, help_text="Lines already older than the retention when uploaded: counted, not indexed.")
     cleanup_pending = models.BooleanField(
         default=False, help_text="The upload failed and some of its lines could not be removed yet: "
                                  "`recover_uploads` retries.")
@@ -144,3 +150,28 @@ class PatternSet(models.Model):
 
     def __str__(self) -> str:
         return self.product or "(no product)"
+
+
+class DailyRollup(models.Model):
+    """How many lines of one upload fall on one local day with one level and source.
+
+    Written with the upload's own row (a failed upload writes none), deleted with the upload
+    (cascade) and cut by retention, so the sums always equal the lines in the engine and the
+    dashboard's counts need no scan of the lines. The day is the line's date in TIME_ZONE:
+    after changing TIME_ZONE, run `manage.py rebuild_rollups`.
+    """
+
+    upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="rollups")
+    day = models.DateField(db_index=True)
+    level = models.TextField(blank=True)
+    source = models.TextField(blank=True)
+    product = models.TextField(blank=True, help_text="The product slug stored on the lines.")
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["upload", "day", "level", "source"],
+                                               name="unique_rollup_per_upload_day_level_source")]
+        indexes = [models.Index(fields=["product", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.level} {self.source}: {self.count}"

@@ -18,6 +18,10 @@ SEARCH_UNAVAILABLE = OpenApiResponse(
 PAYLOAD_TOO_LARGE = OpenApiResponse(
     description="The upload is over LOGDASH_UPLOAD_MAX_BYTES (`payload_too_large`)."
 )
+ENGINE_FULL = OpenApiResponse(
+    description="The embedded search engine would hold more than LOGDASH_EMBEDDED_MAX_DOCS lines (`engine_full`): "
+                "apply a retention or use a real cluster."
+)
 TOO_MANY_UPLOADS = OpenApiResponse(
     description="The caller already has LOGDASH_UPLOAD_MAX_CONCURRENT_PER_USER uploads in progress "
                 "(`too_many_uploads`)."

@@ -76,6 +76,22 @@ def dashboard_query(*, now: datetime, tz: tzinfo, tz_name: str, owner_id: int | 
     return search
 
 
+def recent_logs_query(*, start: datetime, end: datetime | None, owner_id: int | None = None) -> Search:
+    """The RECENT_LOGS newest lines from `start` to `end` (exclusive; None: no end): the dashboard's recent logs."""
+    search = _logs().extra(track_total_hits=False).sort(*SORT_NEWEST_FIRST)[:RECENT_LOGS]
+    bounds = {"gte": start.isoformat(), **({"lt": end.isoformat()} if end else {})}
+    search = search.filter("range", **{"@timestamp": bounds})
+    if owner_id is not None:
+        search = search.filter("term", owner_id=owner_id)
+    return search
+
+
+def days_window(days: int, *, now: datetime, tz: tzinfo) -> tuple[datetime, datetime]:
+    """The first instant and the instant after the last of the `days` local days ending today."""
+    today = start_of_day(now.astimezone(tz).date(), tz)
+    return today - timedelta(days=days - 1), today + timedelta(days=1)
+
+
 @dataclass(frozen=True)
 class SearchCriteria:
     """What a user asked the search endpoint for, already validated."""
@@ -90,6 +106,11 @@ class SearchCriteria:
     size: int = 20
     offset: int = 0
     search_after: tuple | None = None
+
+    def time_range(self) -> tuple[datetime | None, datetime | None]:
+        """The instants the lines asked for lie between (the end exclusive; None: unbounded)."""
+        end = self.date_to + timedelta(milliseconds=1) if self.date_to else None
+        return self.date_from, end
 
 
 # Where the words of `q` are looked for: the message as written (whole tokens, `valueerror`, any script)
@@ -172,6 +193,17 @@ def trends_query(*, days: int, now: datetime, tz: tzinfo, tz_name: str) -> Searc
              sort=[{"@timestamp": "desc"}])
     search.aggs.bucket("by_source", "terms", field="source", size=TOP_SOURCES)
     search.aggs.bucket("by_product", "terms", field="product", size=TOP_SOURCES, missing="")
+    return search
+
+
+def top_errors_query(*, days: int, now: datetime, tz: tzinfo) -> Search:
+    """The most frequent error patterns of the last `days` local days, each with its newest example."""
+    start, end = days_window(days, now=now, tz=tz)
+    window = Q("range", **{"@timestamp": {"gte": start.isoformat(), "lt": end.isoformat()}})
+    search = _logs().filter(window).filter("terms", level=list(ERROR_LEVELS)).extra(size=0, track_total_hits=False)
+    search.aggs.bucket("top_patterns", "terms", field="pattern_id", size=TOP_ERRORS).metric(
+        "example", "top_hits", size=1, _source=["message", "source", "product", "pattern", "@timestamp"],
+        sort=[{"@timestamp": "desc"}])
     return search
 
 

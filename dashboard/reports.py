@@ -6,13 +6,13 @@ Every function here is what a cache miss costs; the views put `cache_response` i
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from dashboard import client, queries
+from dashboard import client, queries, rollups
 from dashboard.conf import dashboard_settings
 from dashboard.excerpts import cut_highlight, cut_text, join_marks
 from dashboard.models import Upload
@@ -73,31 +73,48 @@ def _per_day(histogram: Any) -> list[dict[str, Any]]:
 
 
 def get_dashboard(*, owner_id: int | None = None, now: datetime | None = None) -> dict[str, Any]:
-    """The seven KPIs, over every log or over one user's uploads."""
+    """The seven KPIs, over every log or over one user's uploads.
+
+    The counts come from the rollups (`dashboard.rollups`), so their cost does not grow with the
+    history; the recent logs read the lines, in the partitions of the newest days only.
+    """
     tz, tz_name = _time_zone()
     now = now or clock.now()
-    response = client.execute(queries.dashboard_query(now=now, tz=tz, tz_name=tz_name, owner_id=owner_id))
-    aggs = response.aggregations
+    today = now.astimezone(tz).date()
+    first_day = today - timedelta(days=queries.HISTOGRAM_DAYS - 1)
+    counts = rollups.dashboard_counts(today=today, first_day=first_day, error_levels=queries.ERROR_LEVELS,
+                                      owner_id=owner_id)
     uploads = Upload.objects.filter(status=Upload.Status.COMPLETE)
     if owner_id is not None:
         uploads = uploads.filter(owner_id=owner_id)
-    by_level = {bucket.key: bucket.doc_count for bucket in aggs.by_level.buckets}
     return {
-        "total_logs": response.hits.total.value,
-        "logs_today": aggs.today.doc_count,
-        "error_logs": aggs.errors.doc_count,
-        "logs_by_level": by_level,
-        "recent_logs": _with_current_patterns([_log_entry(hit) for hit in response.hits]),
-        "logs_per_day": _per_day(aggs.last_days.per_day)[-queries.HISTOGRAM_DAYS:],
+        "total_logs": counts["total"],
+        "logs_today": counts["today"],
+        "error_logs": counts["errors"],
+        "logs_by_level": counts["by_level"],
+        "recent_logs": _recent_logs(owner_id=owner_id, tz=tz),
+        "logs_per_day": [{"date": (first_day + timedelta(days=n)).isoformat(),
+                          "count": counts["per_day"].get(first_day + timedelta(days=n), 0)}
+                         for n in range(queries.HISTOGRAM_DAYS)],
         "files_uploaded": uploads.count(),
         "time_zone": tz_name,
         "generated_at": now.isoformat(),
     }
 
 
+def _recent_logs(*, owner_id: int | None, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """The newest lines, read from the partitions of the newest days that hold enough of them."""
+    days = rollups.newest_days(queries.RECENT_LOGS, owner_id=owner_id) or [clock.now().astimezone(tz).date()]
+    start = queries.start_of_day(days[-1], tz)
+    # Open-ended: the newest day may be the last one a date can name (a line dated 9999-12-31 by another writer).
+    end = queries.start_of_day(days[0], tz) + timedelta(days=1) if days[0] < date.max - timedelta(days=2) else None
+    search = client.within(queries.recent_logs_query(start=start, end=end, owner_id=owner_id), start, end)
+    return _with_current_patterns([_log_entry(hit) for hit in client.execute(search).hits])
+
+
 def search_logs(criteria: queries.SearchCriteria) -> dict[str, Any]:
     """One page of search results, with highlights and a cursor to the next page."""
-    response = client.execute(queries.search_query(criteria))
+    response = client.execute(client.within(queries.search_query(criteria), *criteria.time_range()))
     hits = list(response.hits)
     total = response.hits.total.value
     more = criteria.search_after is not None or criteria.offset + len(hits) < total
@@ -111,20 +128,27 @@ def search_logs(criteria: queries.SearchCriteria) -> dict[str, Any]:
 
 
 def get_trends(days: int, *, now: datetime | None = None) -> dict[str, Any]:
-    """Error rate per day, top error patterns, and volume per source and per product."""
+    """Error rate per day, top error patterns, and volume per source and per product.
+
+    The counts come from the rollups; the top error patterns (with an example line) from the lines
+    of the window's partitions.
+    """
     tz, tz_name = _time_zone()
     now = now or clock.now()
-    response = client.execute(queries.trends_query(days=days, now=now, tz=tz, tz_name=tz_name))
-    aggs = response.aggregations
+    today = now.astimezone(tz).date()
+    first_day = today - timedelta(days=days - 1)
+    counts = rollups.trend_counts(first_day=first_day, today=today, error_levels=queries.ERROR_LEVELS,
+                                  top=queries.TOP_SOURCES)
     error_rate = []
-    for bucket in aggs.per_day.buckets[-days:]:
-        errors = bucket.errors.doc_count
-        error_rate.append({
-            "date": bucket.key_as_string, "total": bucket.doc_count, "errors": errors,
-            "error_rate": round(100 * errors / bucket.doc_count, 2) if bucket.doc_count else 0.0,
-        })
+    for n in range(days):
+        day = first_day + timedelta(days=n)
+        total, errors = counts["per_day"].get(day, (0, 0))
+        error_rate.append({"date": day.isoformat(), "total": total, "errors": errors,
+                           "error_rate": round(100 * errors / total, 2) if total else 0.0})
+    start, end = queries.days_window(days, now=now, tz=tz)
+    response = client.execute(client.within(queries.top_errors_query(days=days, now=now, tz=tz), start, end))
     top_errors = []
-    for bucket in aggs.errors.top_patterns.buckets:
+    for bucket in response.aggregations.top_patterns.buckets:
         example = bucket.example.hits.hits[0]["_source"].to_dict() if bucket.example.hits.hits else {}
         top_errors.append({"pattern": example.get("pattern", ""), "pattern_id": bucket.key, "count": bucket.doc_count,
                            "example": cut_text(example.get("message", ""), dashboard_settings.LIST_MESSAGE_CHARS)[0],
@@ -136,11 +160,11 @@ def get_trends(days: int, *, now: datetime | None = None) -> dict[str, Any]:
     return {
         "days": days,
         "time_zone": tz_name,
-        "total_logs": response.hits.total.value,
+        "total_logs": counts["total"],
         "error_rate_per_day": error_rate,
         "top_error_messages": top_errors,
-        "volume_per_source": [{"source": b.key, "count": b.doc_count} for b in aggs.by_source.buckets],
-        "volume_per_product": [{"product": b.key or None, "count": b.doc_count} for b in aggs.by_product.buckets],
+        "volume_per_source": [{"source": source, "count": count} for source, count in counts["by_source"]],
+        "volume_per_product": [{"product": product or None, "count": count} for product, count in counts["by_product"]],
         "generated_at": now.isoformat(),
     }
 
@@ -154,7 +178,8 @@ def _instant(metric: Any) -> str | None:
 
 def list_patterns(criteria: queries.SearchCriteria, *, offset: int, size: int) -> dict[str, Any]:
     """One page of the most frequent patterns among the lines `criteria` selects, from the `offset`-th."""
-    response = client.execute(queries.patterns_query(criteria, buckets=offset + size + 1))
+    response = client.execute(client.within(queries.patterns_query(criteria, buckets=offset + size + 1),
+                                            *criteria.time_range()))
     buckets = response.aggregations.patterns.buckets
     results = []
     for bucket in buckets[offset:offset + size]:

@@ -51,8 +51,8 @@ class UploadSerializer(serializers.ModelSerializer):
     class Meta:
         model = Upload
         fields = ["id", "filename", "size_bytes", "detected_format", "status", "lines_read", "lines_indexed",
-                  "lines_unparsed", "lines_future", "error", "owner", "product", "created_at", "completed_at",
-                  *REPORT_FIELDS]
+                  "lines_unparsed", "lines_future", "lines_expired", "error", "owner", "product", "created_at",
+                  "completed_at", *REPORT_FIELDS]
         read_only_fields = fields
 
 

@@ -42,6 +42,7 @@ from dashboard.invalidation import (
 )
 from dashboard.models import LogFormat, Product, Upload
 from dashboard.openapi import (
+    ENGINE_FULL,
     PAYLOAD_TOO_LARGE,
     SEARCH_UNAVAILABLE,
     TOO_MANY_UPLOADS,
@@ -154,7 +155,7 @@ class UploadView(SearchEngineErrorsMixin, APIView):
 
     @extend_schema(operation_id="uploadLog", request=UploadRequestSerializer,
                    responses={201: UploadResultSerializer, 413: PAYLOAD_TOO_LARGE, 429: TOO_MANY_UPLOADS,
-                              503: SEARCH_UNAVAILABLE})
+                              503: SEARCH_UNAVAILABLE, 507: ENGINE_FULL})
     def post(self, request: Request) -> Response:
         limit = dashboard_settings.UPLOAD_MAX_BYTES
         declared = int(request.META.get("CONTENT_LENGTH") or 0)

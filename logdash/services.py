@@ -23,7 +23,8 @@ from urllib.parse import urlsplit
 
 import redis
 
-__all__ = ["RunningService", "ServiceError", "find_or_start_redis", "redis_answers", "start_search_engine"]
+__all__ = ["RunningService", "ServiceError", "find_or_start_redis", "redis_answers", "resident_memory_bytes",
+           "start_search_engine"]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -184,6 +185,17 @@ def find_or_start_redis(url: str, *, url_is_explicit: bool) -> RunningService:
             "or unset it to let logdash start its bundled redis-server."
         )
     return start_redis()
+
+
+def resident_memory_bytes(pid: int) -> int | None:
+    """The resident memory (RSS) of a process, or None where /proc cannot tell (not Linux, process gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
 
 
 def process_is_alive(pid: int) -> bool:

@@ -323,6 +323,25 @@ LOGDASH_UPLOAD_MAX_DECOMPRESSED_BYTES = (
 LOGDASH_UPLOAD_MAX_CONCURRENT_PER_USER = int(os.environ.get("LOGDASH_UPLOAD_MAX_CONCURRENT_PER_USER", "2"))
 LOGDASH_MAX_MESSAGE_CHARS = int(os.environ.get("LOGDASH_MAX_MESSAGE_CHARS", "8192"))
 
+
+def _env_positive_int(name: str, default: int | None) -> int | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number of at least 1; set one, or unset it "
+                                   f"for the default ({default if default is not None else 'none'}).")
+    return int(raw)
+
+
+# Retention (dashboard/retention.py): keep this many days of lines, today included; unset keeps
+# them forever. `manage.py apply_retention` drops what is older; a product may keep fewer days.
+LOGDASH_RETENTION_DAYS = _env_positive_int("LOGDASH_RETENTION_DAYS", None)
+# The embedded engine keeps every line in memory (about 12 KB each, measured by `make bench`): an upload
+# that would take it past this many lines is refused with 507. The default fits in about 4 GB.
+# Ignored with a real cluster.
+LOGDASH_EMBEDDED_MAX_DOCS = _env_positive_int("LOGDASH_EMBEDDED_MAX_DOCS", 300_000)
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True

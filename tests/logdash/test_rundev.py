@@ -46,6 +46,7 @@ def test_rundev_serves_with_the_machine_redis_and_stops_cleanly(tmp_path, redis_
     _assert_served_and_stopped(report)
     assert "started bundled redis-server" not in report["output"]
     assert "Admin: created superuser 'admin'" in report["output"]
+    assert "Search engine memory:" in report["output"] and "MB resident for" in report["output"]
 
 
 def test_rundev_starts_the_bundled_redis_when_none_answers(tmp_path):

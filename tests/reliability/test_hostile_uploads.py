@@ -10,6 +10,7 @@ a failed or deleted upload stays searchable, and every refusal is a JSON error n
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import logging
 import threading
@@ -93,9 +94,12 @@ def test_a_line_dated_9999_is_indexed_at_the_upload_time_and_counted(search_engi
 
 
 def test_lines_already_dated_9999_in_the_index_never_set_the_chart_range(search_engine, users, frozen):
-    """Lines indexed before the clamp (or by another writer): the charts stay within their window."""
-    index_directly(4242, [{"@timestamp": "9999-12-31T23:59:59Z", "level": "ERROR"},
-                          {"@timestamp": "2026-03-09T10:00:00Z", "level": "ERROR"}])
+    """Lines indexed before the clamp (or by another writer), then counted by `rebuild_rollups`: the charts
+    stay within their window."""
+    upload = Upload.objects.create(filename="old.log", status=Upload.Status.COMPLETE)
+    index_directly(upload.pk, [{"@timestamp": "9999-12-31T23:59:59Z", "level": "ERROR"},
+                               {"@timestamp": "2026-03-09T10:00:00Z", "level": "ERROR"}])
+    call_command("rebuild_rollups", stdout=io.StringIO())
     reader = token_client(users["other user"])
     dashboard = reader.get("/api/dashboard")
     assert dashboard.status_code == 200, dashboard.json()
@@ -109,14 +113,14 @@ def test_lines_already_dated_9999_in_the_index_never_set_the_chart_range(search_
 
 
 def test_an_engine_refusal_is_a_logged_500_never_search_unavailable(search_engine, users, monkeypatch, caplog):
-    original = queries.dashboard_query
+    original = queries.recent_logs_query
 
     def broken_query(**kwargs):
         search = original(**kwargs)
         search.aggs.bucket("bad", A("date_histogram", field="@timestamp", calendar_interval="fortnight"))
         return search
 
-    monkeypatch.setattr("dashboard.reports.queries.dashboard_query", broken_query)
+    monkeypatch.setattr("dashboard.reports.queries.recent_logs_query", broken_query)
     with caplog.at_level(logging.ERROR, logger="dashboard.client"):
         response = token_client(users["user"]).get("/api/dashboard")
     assert response.status_code == 500

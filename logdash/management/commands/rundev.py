@@ -25,7 +25,13 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.test.utils import override_settings
 
-from logdash.services import RunningService, ServiceError, find_or_start_redis, start_search_engine
+from logdash.services import (
+    RunningService,
+    ServiceError,
+    find_or_start_redis,
+    resident_memory_bytes,
+    start_search_engine,
+)
 
 # The demo superuser's password when LOGDASH_ADMIN_PASSWORD is not set: for a laptop (DEBUG on) only.
 DEFAULT_ADMIN_PASSWORD = "admin"
@@ -124,8 +130,23 @@ class Command(BaseCommand):
             call_command("recover_uploads", stdout=self.stdout)
             if "ELASTICSEARCH_URL" in overrides:
                 call_command("load_demo_logs", lines=demo_lines, replace=True, stdout=self.stdout)
+                self._report_engine_memory()
             call_command("warm_cache", stdout=self.stdout)
         self._serve(host, port, workers, overrides)
+
+    def _report_engine_memory(self) -> None:
+        """State what the embedded engine holds in memory, against the LOGDASH_EMBEDDED_MAX_DOCS budget."""
+        from dashboard import client
+        from dashboard.conf import dashboard_settings
+
+        engine = next((service for service in self.services if service.name.startswith("search engine")), None)
+        rss = resident_memory_bytes(engine.pid) if engine and engine.pid else None
+        lines = client.document_count()
+        limit = dashboard_settings.EMBEDDED_MAX_DOCS
+        used = f"{rss / 2**20:.0f} MB resident" if rss is not None else "resident memory unknown (no /proc)"
+        per_line = f", {rss / lines / 1024:.1f} KB a line" if rss and lines else ""
+        budget = f"the budget is {limit} lines (LOGDASH_EMBEDDED_MAX_DOCS)" if limit else "no line budget"
+        self.stdout.write(f"Search engine memory: {used} for {lines} lines{per_line}; {budget}.")
 
     def _create_admin(self) -> None:
         user_model = get_user_model()
