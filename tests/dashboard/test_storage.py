@@ -96,7 +96,7 @@ def test_a_time_range_reads_only_the_partitions_it_covers(ingest, user, now):
     start = now - timedelta(days=2)
     search = client.within(Search(index=dashboard_settings.INDEX_ALIAS), start, now)
     days = {(start + timedelta(days=n)).astimezone(UTC).date() for n in range(3)}
-    assert set(search._index) == {partition_name(day, version=1) for day in days}
+    assert set(search._index) == {partition_name(day, version=dashboard_settings.INDEX_VERSION) for day in days}
     assert client.within(Search(index="logdash-logs"), None, None)._index == ["logdash-logs"]
 
 
@@ -203,11 +203,12 @@ def test_rebuild_index_moves_every_partition_to_the_next_version_and_uploads_fol
     before = api.get("/api/dashboard").json()["total_logs"]
     out = io.StringIO()
     call_command("rebuild_index", stdout=out)
-    assert "version 1 into version 2" in out.getvalue()
-    assert {p.version for p in client.list_partitions()} == {2}
+    version = dashboard_settings.INDEX_VERSION
+    assert f"version {version} into version {version + 1}" in out.getvalue()
+    assert {p.version for p in client.list_partitions()} == {version + 1}
     assert client.document_count() == before == 12
     ingest(history(now, days=1, per_day=2, tag="after"), owner=user)
-    assert {line["_index"].split("-v")[1][0] for line in raw_lines()} == {"2"}
+    assert {line["_index"].split("-v")[1].split("-")[0] for line in raw_lines()} == {str(version + 1)}
     assert_rollups_match_lines()
 
 

@@ -4,6 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from cacheops.conf import CacheType
+from cacheops.invalidation import invalidate
 from dashboard.client import SearchUnavailable
 from dashboard.rebuild import RebuildError, rebuild_index
 
@@ -22,5 +24,7 @@ class Command(BaseCommand):
             report = rebuild_index(version=to_version, keep_old=keep_old)
         except (RebuildError, SearchUnavailable) as exc:
             raise CommandError(f"Index not rebuilt: {getattr(exc, 'detail', exc)}") from exc
+        # Answers computed from the old version's mapping and analysis (words inside identifiers, say).
+        invalidate(types=[CacheType.SEARCH, CacheType.ANALYTICS, CacheType.DASHBOARD])
         self.stdout.write(f"Rebuilt {report.lines} lines from version {report.old_version} into version "
                           f"{report.new_version}: {len(report.partitions)} partitions; the alias reads them now.")
