@@ -274,8 +274,8 @@ class CachePolicy:
         if request.method not in _CACHEABLE_METHODS:
             return await view(*args, **kwargs)
         started = perf_counter()
-        if self.per_user or self.learned_vary:
-            await _resolve_user(request)
+        if self.per_user or self.learned_vary or self.scopes is not None or self.key_func is not None:
+            await _resolve_user(request)  # the key or the scopes may name the user
         call = self._start(request, view, args, kwargs)
         off_loop = functools.partial(sync_to_async, thread_sensitive=False)
         try:
