@@ -10,8 +10,6 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
-from dashboard.models import Upload
-
 SEARCH_UNAVAILABLE = OpenApiResponse(
     description="The search engine is unreachable and nothing cached can answer (`search_unavailable`)."
 )
@@ -129,25 +127,6 @@ class PatternsPageSerializer(serializers.Serializer):
     size = serializers.IntegerField()
     has_next = serializers.BooleanField()
     results = PatternSerializer(many=True, help_text="Most frequent first.")
-
-
-class UploadResultSerializer(serializers.Serializer):
-    upload_id = serializers.IntegerField()
-    filename = serializers.CharField()
-    detected_format = serializers.CharField()
-    lines_read = serializers.IntegerField()
-    lines_indexed = serializers.IntegerField()
-    lines_unparsed = serializers.IntegerField(help_text="Kept with the raw line as message, never dropped.")
-    lines_future = serializers.IntegerField(help_text="Dated more than a day ahead: indexed at the upload's time.")
-    status = serializers.ChoiceField(choices=Upload.Status.choices)
-    requested_format = serializers.CharField()
-    timezone = serializers.CharField()
-    layout_description = serializers.CharField(help_text="The layout decided, in words.")
-    layout_pattern = serializers.CharField(help_text="The layout decided, as a pattern.")
-    timestamp_share = serializers.FloatField(allow_null=True, help_text="Share of lines whose own text gave a time.")
-    level_share = serializers.FloatField(allow_null=True, help_text="Share of lines with a level.")
-    unmatched_lines = serializers.ListField(child=serializers.DictField(),
-                                            help_text="The first lines that matched nothing: [{line, text}].")
 
 
 class UploadStatsSerializer(serializers.Serializer):
