@@ -16,6 +16,8 @@ import dj_database_url
 from corsheaders.defaults import default_headers
 from django.core.exceptions import ImproperlyConfigured
 
+from logdash.broker import check_broker_url, next_redis_db
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -77,22 +79,8 @@ ELASTICSEARCH_TIMEOUT = float(os.environ.get("ELASTICSEARCH_TIMEOUT", "10"))
 # /0 gives /1), so jobs and cache entries never share keys. RabbitMQ: amqp://user:password@host:5672//.
 # Celery's Redis transport speaks Sentinel (sentinel://) but not Redis Cluster: a cluster deployment needs
 # a separate broker (RabbitMQ, or a plain or Sentinel-managed Redis), and a cluster URL is refused here.
-def _next_redis_db(url: str) -> str:
-    match = re.fullmatch(r"(?P<base>rediss?://[^/?#]*)(?:/(?P<db>\d*))?(?P<rest>[?#].*)?", url)
-    if not match:
-        return url
-    db = int(match["db"] or 0)
-    return f"{match['base']}/{(db + 1) % 16}{match['rest'] or ''}"
-
-
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "") or _next_redis_db(REDIS_URL)
-if re.match(r"^(redis|rediss)?[+-]?cluster://", CELERY_BROKER_URL) or re.search(r"[?&]cluster=(1|true|yes)\b",
-                                                                                CELERY_BROKER_URL):
-    raise ImproperlyConfigured(
-        f"CELERY_BROKER_URL={CELERY_BROKER_URL!r} names a Redis Cluster, which Celery's Redis transport cannot use "
-        "as a broker. Point CELERY_BROKER_URL at RabbitMQ (amqp://...), a plain Redis (redis://host:6379/1) or a "
-        "Sentinel-managed Redis (sentinel://host:26379), and keep the cluster for the cache (REDIS_URL)."
-    )
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "") or next_redis_db(REDIS_URL)
+check_broker_url(CELERY_BROKER_URL)
 # No result backend: a job's outcome is its Upload row (GET /api/uploads/<id>).
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_IGNORE_RESULT = True

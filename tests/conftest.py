@@ -1,17 +1,25 @@
 """
-Session fixtures: the real Redis and the real search engine.
+Session fixtures: the real Redis, the real search engine and real Celery workers.
 
 Redis is the one answering at REDIS_URL, else the bundled redis-server; the search engine
 is an osmem-server started for this session. A service that cannot be started stops the
 run with a message naming it (never a skip). Each test session gets its own Django cache
 KEY_PREFIX, so concurrent runs on one Redis never see each other's keys; each test that
 asks for `search_engine` gets a fresh copy-on-write clone of the engine.
+
+Jobs go to a queue of this session's own (on the Redis broker: REDIS_URL's next database number).
+`celery_worker` is a real worker process on it, sharing the test database (a SQLite file, so another
+process can open it), the cache prefix, the session's search engine (not a per-test clone: a test
+that uses a worker counts lines per upload) and the media folder; `job_worker` runs a test once with
+it and once with a worker on RabbitMQ (skipped, with the reason printed, when none answers).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -24,13 +32,40 @@ from django.core.cache import caches
 from django.test.utils import override_settings
 from django_redis import get_redis_connection
 
+from logdash import celery_app
+from logdash.broker import next_redis_db
 from logdash.services import RunningService, ServiceError, find_or_start_redis, start_search_engine
+from tests.celery_worker import WorkerProcess, broker_answers, point_app_at, purge_queue
 
 LOGHUB_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "loghub"
 TEST_KEY_PREFIX = f"logdash-test-{os.getpid()}"
 # The instant tests that reason about days, hours or TTLs pin the product clock to: a Tuesday
 # noon, far from midnight in every zone the suite uses, so "today" never depends on when CI runs.
 PINNED_NOW = datetime(2026, 3, 10, 12, 0, 0, tzinfo=UTC)
+TEST_QUEUE = f"logdash-test-{os.getpid()}"
+RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672//"
+# Job settings of the test workers: fast retries, and a second delivery takes over after 5 s without progress.
+WORKER_LOGDASH = {"JOB_SEARCH_RETRIES": 1, "JOB_RETRY_BACKOFF_SECONDS": 0.5, "JOB_HEARTBEAT_STALE_SECONDS": 5.0}
+# A Redis broker delivers a job again 5 s after its worker died, checking every second.
+WORKER_TRANSPORT_OPTIONS = {"visibility_timeout": 5, "unacked_restore_interval": 1, "unacked_restore_throttle": 1,
+                            "max_retries": 1}
+
+
+@pytest.fixture(scope="session")
+def session_dir() -> Iterator[Path]:
+    """A folder of this session's own (in memory where /dev/shm exists): test database, media, worker files."""
+    directory = Path(tempfile.mkdtemp(prefix="logdash-test-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None))
+    yield directory
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None, session_dir: Path) -> None:
+    """A SQLite test database in a file rather than in memory, so a worker process opens the same one."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(session_dir / "test.sqlite3")
+        database.setdefault("OPTIONS", {})["timeout"] = 30
 
 
 @pytest.fixture(scope="session")
@@ -54,17 +89,21 @@ def search_engine_service() -> Iterator[RunningService]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _services(redis_service: RunningService, search_engine_service: RunningService) -> Iterator[None]:
+def _services(redis_service: RunningService, search_engine_service: RunningService,
+              session_dir: Path) -> Iterator[None]:
     """Point Django's cache and the search client at this session's services."""
     caches_setting = {alias: dict(config) for alias, config in settings.CACHES.items()}
     caches_setting["default"].update(LOCATION=redis_service.url, KEY_PREFIX=TEST_KEY_PREFIX)
+    point_app_at(celery_app, next_redis_db(redis_service.url), TEST_QUEUE)
     with override_settings(
         CACHES=caches_setting,
         REDIS_URL=redis_service.url,
         ELASTICSEARCH_URL=search_engine_service.url,
         ELASTICSEARCH_FLAVOR="osmem",
+        MEDIA_ROOT=str(session_dir / "media"),
     ):
         yield
+        purge_queue(celery_app, TEST_QUEUE)
         # Counts still pending at exit belong to no one: never flush them to the Redis's real stats key.
         from cacheops.stats import recorder
 
@@ -130,3 +169,61 @@ def loghub_dir() -> Path:
     if not LOGHUB_DIR.is_dir():
         pytest.skip(f"the Loghub samples are not at {LOGHUB_DIR} (../shared/data/loghub beside the checkout)")
     return LOGHUB_DIR
+
+
+@pytest.fixture(scope="session")
+def worker_settings(django_db_setup, _services: None, session_dir: Path) -> dict:
+    """The settings a test worker needs to see what the test process sees."""
+    from django.db import connection
+
+    database = {key: connection.settings_dict[key] for key in ("ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT")}
+    database["OPTIONS"] = dict(connection.settings_dict.get("OPTIONS") or {})
+    return {
+        "DATABASES": {"default": database},
+        "CACHES": settings.CACHES,
+        "REDIS_URL": settings.REDIS_URL,
+        "ELASTICSEARCH_URL": settings.ELASTICSEARCH_URL,
+        "ELASTICSEARCH_FLAVOR": "osmem",
+        "MEDIA_ROOT": settings.MEDIA_ROOT,
+        "LOGDASH": WORKER_LOGDASH,
+        "CELERY_BROKER_TRANSPORT_OPTIONS": WORKER_TRANSPORT_OPTIONS,
+    }
+
+
+@pytest.fixture(scope="session")
+def celery_worker(worker_settings: dict, session_dir: Path) -> Iterator[WorkerProcess]:
+    """A real worker (two pool processes) on this session's queue of the Redis broker."""
+    worker = WorkerProcess(session_dir, broker_url=celery_app.conf.broker_url, queue=TEST_QUEUE,
+                           settings=worker_settings, concurrency=2).start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_worker(worker_settings: dict, session_dir: Path) -> Iterator[WorkerProcess]:
+    """A real worker on RabbitMQ; the tests that need it are skipped, saying why, when none answers."""
+    reason = broker_answers(RABBITMQ_URL)
+    if reason:
+        print(f"\nRabbitMQ job tests skipped: no RabbitMQ answers at {RABBITMQ_URL} ({reason})")
+        pytest.skip(f"no RabbitMQ answers at {RABBITMQ_URL}: {reason}")
+    worker = WorkerProcess(session_dir, broker_url=RABBITMQ_URL, queue=f"{TEST_QUEUE}-amqp",
+                           settings=worker_settings, concurrency=2).start()
+    yield worker
+    worker.stop()
+    redis_broker, queue = celery_app.conf.broker_url, celery_app.conf.task_default_queue
+    point_app_at(celery_app, RABBITMQ_URL, worker.queue)
+    purge_queue(celery_app, worker.queue)
+    point_app_at(celery_app, redis_broker, queue)
+
+
+@pytest.fixture(params=["redis", "rabbitmq"])
+def job_worker(request: pytest.FixtureRequest) -> Iterator[WorkerProcess]:
+    """The test runs twice: jobs through the Redis broker, then through RabbitMQ."""
+    redis_broker, queue = celery_app.conf.broker_url, celery_app.conf.task_default_queue
+    if request.param == "redis":
+        yield request.getfixturevalue("celery_worker")
+        return
+    worker = request.getfixturevalue("rabbitmq_worker")
+    point_app_at(celery_app, worker.broker_url, worker.queue)
+    yield worker
+    point_app_at(celery_app, redis_broker, queue)
