@@ -9,22 +9,19 @@ Celery worker (dashboard/tasks.py) or in `manage.py ingest_logs`:
   stale; otherwise it claims the upload and redoes it. Document ids are `{upload}-{line}`, so a
   redo overwrites what the dead worker sent: no line twice, none missing.
 - progress: bytes and lines read, lines indexed, written to the Upload row every
-  JOB_PROGRESS_SECONDS by a thread (so it stays fresh while a bulk request is slow); it is also
-  the worker's heartbeat.
+  JOB_PROGRESS_SECONDS (checked every 1000 lines); it is also the worker's heartbeat.
 """
 
 from __future__ import annotations
 
 import enum
 import logging
-import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import BinaryIO
 
 from django.core.files.storage import default_storage
-from django.db import close_old_connections, connection
 
 from dashboard.client import SearchUnavailable
 from dashboard.conf import dashboard_settings
@@ -61,9 +58,10 @@ class CountingReader:
 
 
 class ProgressReporter:
-    """Write a running job's counters to its Upload row every JOB_PROGRESS_SECONDS, from a thread.
+    """`ingest_file`'s progress callback: write the job's counters to its Upload row every JOB_PROGRESS_SECONDS.
 
-    Only a `processing` row is written (one conditional UPDATE), so a late write never undoes the end.
+    Written from the job's own thread and connection (a second connection would wait on the first's
+    transaction in SQLite). Only a `processing` row is written, so a late write never undoes the end.
     """
 
     def __init__(self, upload: Upload, reader: CountingReader):
@@ -72,22 +70,16 @@ class ProgressReporter:
         self.lines_read = 0
         self._batch = dashboard_settings.BULK_BATCH_SIZE
         self._delay = float(dashboard_settings.JOB_DELAY_PER_1000_LINES)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"upload-{upload.pk}-progress", daemon=True)
+        self._interval = float(dashboard_settings.JOB_PROGRESS_SECONDS)
+        self._written_at = time.monotonic()
 
     def __call__(self, lines_read: int) -> None:
-        """`ingest_file`'s progress callback (every 1000 lines)."""
+        """Called every 1000 lines read."""
         self.lines_read = lines_read
+        if time.monotonic() - self._written_at >= self._interval:
+            self.write()
         if self._delay:
             time.sleep(self._delay)
-
-    def __enter__(self) -> ProgressReporter:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self._stop.set()
-        self._thread.join()
 
     def write(self) -> None:
         # Lines go to the engine a batch at a time: those of the batches already sent are indexed.
@@ -95,17 +87,7 @@ class ProgressReporter:
         Upload.objects.filter(pk=self.upload_id, status=Upload.Status.PROCESSING).update(
             bytes_read=self.reader.bytes_read, lines_read=self.lines_read, lines_indexed=indexed,
             progress_at=clock.now())
-
-    def _run(self) -> None:
-        interval = float(dashboard_settings.JOB_PROGRESS_SECONDS)
-        try:
-            while not self._stop.wait(interval):
-                try:
-                    self.write()
-                except Exception as exc:  # a missed progress write must never stop the job
-                    logger.warning("Progress of upload %s not written: %s", self.upload_id, exc)
-        finally:
-            connection.close()  # this thread's own database connection
+        self._written_at = time.monotonic()
 
 
 def claim(upload_id: int) -> Upload | None:
@@ -162,8 +144,7 @@ def run(upload: Upload, fileobj: BinaryIO, *, progress: Callable[[int], None] | 
             progress(lines_read)
 
     try:
-        with reporter:
-            result = ingest_file(upload, reader, progress=on_progress, options=options)
+        result = ingest_file(upload, reader, progress=on_progress, options=options)
     except InvalidLogFile as exc:
         _fail(upload, "invalid_file", str(exc), bytes_read=reader.bytes_read)
         return None
@@ -198,8 +179,8 @@ def _fail(upload: Upload, code: str, reason: str, *, bytes_read: int | None = No
 
 
 def run_stored(upload_id: int, *, final_attempt: bool = True) -> Outcome:
-    """One delivery of the job of a stored upload (the Celery task's body)."""
-    close_old_connections()
+    """One delivery of the job of a stored upload (the Celery task's body; Celery's Django fixup closes stale
+    database connections around it)."""
     upload = wait_for_other_delivery(upload_id)
     if upload is None:
         return Outcome.DONE

@@ -9,8 +9,8 @@ asks for `search_engine` gets a fresh copy-on-write clone of the engine.
 
 Jobs go to a queue of this session's own (on the Redis broker: REDIS_URL's next database number).
 `celery_worker` is a real worker process on it, sharing the test database (a SQLite file, so another
-process can open it), the cache prefix, the session's search engine (not a per-test clone: a test
-that uses a worker counts lines per upload) and the media folder; `job_worker` runs a test once with
+process can open it), the cache prefix, the media folder and one engine clone for the session's
+workers (`worker_engine` empties it for a test); `job_worker` runs a test once with
 it and once with a worker on RabbitMQ (skipped, with the reason printed, when none answers).
 """
 
@@ -172,7 +172,15 @@ def loghub_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def worker_settings(django_db_setup, _services: None, session_dir: Path) -> dict:
+def worker_engine_url(search_engine_service: RunningService) -> Iterator[str]:
+    """A clone of the session's engine that the test workers write to (the base is frozen once cloned)."""
+    clone = _osmem_request("POST", f"{search_engine_service.url}/_osmem/clones")
+    yield clone["url"]
+    _osmem_request("DELETE", f"{search_engine_service.url}/_osmem/clones/{clone['id']}")
+
+
+@pytest.fixture(scope="session")
+def worker_settings(django_db_setup, _services: None, session_dir: Path, worker_engine_url: str) -> dict:
     """The settings a test worker needs to see what the test process sees."""
     from django.db import connection
 
@@ -182,7 +190,7 @@ def worker_settings(django_db_setup, _services: None, session_dir: Path) -> dict
         "DATABASES": {"default": database},
         "CACHES": settings.CACHES,
         "REDIS_URL": settings.REDIS_URL,
-        "ELASTICSEARCH_URL": settings.ELASTICSEARCH_URL,
+        "ELASTICSEARCH_URL": worker_engine_url,
         "ELASTICSEARCH_FLAVOR": "osmem",
         "MEDIA_ROOT": settings.MEDIA_ROOT,
         "LOGDASH": WORKER_LOGDASH,

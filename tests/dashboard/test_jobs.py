@@ -23,6 +23,13 @@ from tests.conftest import TEST_QUEUE, WORKER_LOGDASH
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def _engine(request):
+    """The workers' engine, emptied, for every test here but the in-process one (which sets its own)."""
+    if "outage" not in request.node.name:
+        request.getfixturevalue("worker_engine")
+
+
 def json_log(count: int, marker: str = "job") -> bytes:
     return b"".join(b'{"level": "info", "message": "%s line %d"}\n' % (marker.encode(), n) for n in range(count))
 
@@ -112,16 +119,6 @@ def test_a_broker_that_does_not_answer_is_a_503_and_nothing_is_kept(api, setting
     assert not [path for path in tmp_path.rglob("*") if path.is_file()]
 
 
-@pytest.fixture
-def idle_queue():
-    """Jobs sent during the test wait in a queue no worker reads."""
-    queue = f"{TEST_QUEUE}-idle"
-    point_app_at(celery_app, celery_app.conf.broker_url, queue)
-    yield queue
-    purge_queue(celery_app, queue)
-    point_app_at(celery_app, celery_app.conf.broker_url, TEST_QUEUE)
-
-
 def test_a_user_over_the_concurrent_job_limit_gets_a_429_with_the_reason(api, settings, idle_queue):
     settings.LOGDASH = {"UPLOAD_MAX_CONCURRENT_PER_USER": 2}
     assert post(api, b"one\n").status_code == 202
@@ -144,6 +141,29 @@ def test_the_cache_is_invalidated_when_the_job_commits_not_when_the_file_arrives
     send_job(Upload.objects.get())
     assert follow(api, response.json()["url"])[-1]["status"] == "complete"
     assert api.get("/api/dashboard")["X-Cache"] == "MISS"
+
+
+@pytest.mark.django_db(transaction=False)
+def test_a_search_engine_outage_is_retried_then_the_upload_fails_with_a_reason(user, settings):
+    """The task function alone (eager): the engine never answers, so each try rolls back and the last fails."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from dashboard.indexing import start_upload
+    from dashboard.tasks import ingest_upload
+
+    settings.ELASTICSEARCH_URL = f"http://127.0.0.1:{free_port()}"
+    settings.ELASTICSEARCH_TIMEOUT = 0.5
+    settings.LOGDASH = {"JOB_SEARCH_RETRIES": 2, "JOB_RETRY_BACKOFF_SECONDS": 0}
+    upload = start_upload(filename="app.log", size_bytes=6, owner_id=user.pk, product_id=None,
+                          status=Upload.Status.QUEUED)
+    upload.stored_file = default_storage.save("uploads/test/app.log", ContentFile(b"hello\n"))
+    upload.save()
+    ingest_upload.apply((upload.pk,))
+    upload.refresh_from_db()
+    assert (upload.status, upload.error_code, upload.attempts) == (Upload.Status.FAILED, "search_unavailable", 3)
+    assert "after 3 attempts" in upload.error and "ELASTICSEARCH_URL" in upload.error
+    assert not upload.stored_file and not default_storage.exists("uploads/test/app.log")
 
 
 def test_an_unknown_upload_is_a_404(api):
