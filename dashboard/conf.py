@@ -37,6 +37,8 @@ DEFAULTS: dict[str, Any] = {
     "JOB_HEARTBEAT_STALE_SECONDS": 30.0,
     # `POST /api/upload?wait=N` waits at most this long for the job's summary.
     "UPLOAD_MAX_WAIT_SECONDS": 300,
+    # The no-JavaScript upload page waits this long for the job, then shows the job's own page (reloading).
+    "UPLOAD_PAGE_WAIT_SECONDS": 10,
     # Seconds a job sleeps per 1000 lines: 0 except in tests that kill a worker mid-file.
     "JOB_DELAY_PER_1000_LINES": 0.0,
     # Lines dated later than this after ingestion are indexed at the upload's time (and counted): a line

@@ -20,6 +20,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView, View
 
+from dashboard.conf import dashboard_settings
 from dashboard.ingest import LEVELS
 from dashboard.models import Product, Upload
 from dashboard.serializers import UploadJobSerializer
@@ -28,8 +29,6 @@ from dashboard.views import UploadView
 # Where logdash/urls.py mounts dashboard.urls. The page's script builds every API URL from
 # this one root, so the API can be moved without touching the JavaScript.
 API_ROOT = "/api/"
-# The no-JavaScript upload waits this long for its job before showing the job's progress page instead.
-PAGE_WAIT_SECONDS = 10.0
 
 
 class ContentSecurityPolicyMixin:
@@ -77,7 +76,7 @@ class UploadPageView(ContentSecurityPolicyMixin, LoginRequiredMixin, View):
         return render(request, self.template_name, self._context(None, None))
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        api_response = UploadView.as_view(default_wait=PAGE_WAIT_SECONDS)(request)
+        api_response = UploadView.as_view(default_wait=dashboard_settings.UPLOAD_PAGE_WAIT_SECONDS)(request)
         data = api_response.data if isinstance(api_response.data, dict) else {}
         if api_response.status_code == 202:  # still running: follow it on its own page
             return redirect("pages:upload-job", pk=data["id"])
