@@ -80,6 +80,7 @@ ELASTICSEARCH_TIMEOUT = float(os.environ.get("ELASTICSEARCH_TIMEOUT", "10"))
 # Celery's Redis transport speaks Sentinel (sentinel://) but not Redis Cluster: a cluster deployment needs
 # a separate broker (RabbitMQ, or a plain or Sentinel-managed Redis), and a cluster URL is refused here.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "") or next_redis_db(REDIS_URL)
+CELERY_BROKER_URL_IS_EXPLICIT = bool(os.environ.get("CELERY_BROKER_URL"))
 check_broker_url(CELERY_BROKER_URL)
 # No result backend: a job's outcome is its Upload row (GET /api/uploads/<id>).
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
@@ -111,6 +112,7 @@ LOGDASH_ADMIN_USER = os.environ.get("LOGDASH_ADMIN_USER", "admin")
 LOGDASH_ADMIN_PASSWORD = os.environ.get("LOGDASH_ADMIN_PASSWORD", "admin")
 LOGDASH_DEMO_LINES = int(os.environ.get("LOGDASH_DEMO_LINES", "30000"))
 LOGDASH_WEB_WORKERS = int(os.environ.get("LOGDASH_WEB_WORKERS", "2"))
+LOGDASH_JOB_WORKERS = int(os.environ.get("LOGDASH_JOB_WORKERS", "1"))  # processes of `make run`'s Celery worker
 
 INSTALLED_APPS = [
     "django.contrib.admin",
