@@ -23,7 +23,7 @@ from typing import BinaryIO
 
 from django.core.files.storage import default_storage
 
-from dashboard.client import SearchUnavailable
+from dashboard.client import SearchRefused, SearchUnavailable
 from dashboard.conf import dashboard_settings
 from dashboard.indexing import IngestResult, ingest_file
 from dashboard.ingest import InvalidLogFile
@@ -158,6 +158,9 @@ def run(upload: Upload, fileobj: BinaryIO, *, progress: Callable[[int], None] | 
               f"The search engine did not answer after {attempts} attempts ({exc}). Its partial lines were removed. "
               "Check that the search engine (ELASTICSEARCH_URL) is up, then upload the file again.",
               bytes_read=reader.bytes_read)
+        return None
+    except SearchRefused as exc:  # a document we built was refused: our bug, logged by the client
+        _fail(upload, "search_refused", f"{exc.detail} Its partial lines were removed.", bytes_read=reader.bytes_read)
         return None
     except Exception as exc:
         logger.exception("Upload %s failed", upload.pk)

@@ -195,9 +195,11 @@ class UploadView(APIView):
 
 
 def _raise_job_failure(upload: Upload) -> None:
-    """A job waited for that failed: a bad file is the uploader's 400, anything else a 503 saying why."""
+    """A job waited for that failed: a bad file is the uploader's 400, our own bug a 500, else a 503 saying why."""
     if upload.error_code == "invalid_file":
         raise ValidationError({"file": [upload.error]})
+    if upload.error_code in ("internal", "search_refused"):
+        raise JobBroke(upload.error, code=upload.error_code)
     raise JobFailed(upload.error or "The upload failed.")
 
 
@@ -205,6 +207,12 @@ class JobQueueUnavailable(APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "queue_unavailable"
     default_detail = "The job queue is unreachable; upload the file again in a moment."
+
+
+class JobBroke(APIException):
+    status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
+    default_code = "internal_error"
+    default_detail = "Ingestion failed on an unexpected error; it has been logged."
 
 
 class JobFailed(APIException):

@@ -62,10 +62,18 @@ def session_dir() -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None, session_dir: Path) -> None:
     """A SQLite test database in a file rather than in memory, so a worker process opens the same one."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":
         database.setdefault("TEST", {})["NAME"] = str(session_dir / "test.sqlite3")
         database.setdefault("OPTIONS", {})["timeout"] = 30
+        # Django never closes an in-memory test database; a file one would be closed at the end of every
+        # request a test sends straight to the WSGI handler (schemathesis), inside the test's transaction.
+        # Django's test client disconnects these for its own requests; do it for every request.
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
 
 
 @pytest.fixture(scope="session")
@@ -235,3 +243,53 @@ def job_worker(request: pytest.FixtureRequest) -> Iterator[WorkerProcess]:
     point_app_at(celery_app, worker.broker_url, worker.queue)
     yield worker
     point_app_at(celery_app, redis_broker, queue)
+
+
+@pytest.fixture
+def jobs_in_process(_services: None) -> Iterator[None]:
+    """Jobs run eagerly, inside the request that sends them (Celery's eager mode), for tests of failure paths.
+
+    Such a test needs its own settings and engine clone, which a worker process cannot see; with `?wait=`
+    the upload then answers as it did before jobs existed. Every other job test uses a real worker.
+    """
+    celery_app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def worker_engine(celery_worker, worker_engine_url, settings) -> str:
+    """The workers' engine clone, emptied, for a test whose uploads a worker indexes; returns its URL.
+
+    A worker process cannot follow a per-test clone (`search_engine`), so the test reads the clone the
+    workers write to, without the lines of earlier tests.
+    """
+    from dashboard import client as search_client
+    from dashboard.conf import dashboard_settings
+
+    settings.ELASTICSEARCH_URL = worker_engine_url
+    search_client.get_client().indices.delete(index=f"{dashboard_settings.INDEX_ALIAS}*", ignore_unavailable=True,
+                                              allow_no_indices=True)
+    return worker_engine_url
+
+
+@pytest.fixture
+def idle_queue(_services):
+    """Jobs sent during the test wait in a queue no worker reads."""
+    queue = f"{TEST_QUEUE}-idle"
+    point_app_at(celery_app, celery_app.conf.broker_url, queue)
+    yield queue
+    purge_queue(celery_app, queue)
+    point_app_at(celery_app, celery_app.conf.broker_url, TEST_QUEUE)
+
+
+def run_job_here(upload_id: int):
+    """Run an upload's job in this process (eager), for tests of failure paths under this test's settings."""
+    from dashboard.tasks import ingest_upload
+
+    ingest_upload.apply((upload_id,))
+    from dashboard.models import Upload
+
+    return Upload.objects.get(pk=upload_id)

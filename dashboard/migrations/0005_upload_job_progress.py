@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='upload',
             name='error_code',
-            field=models.CharField(blank=True, help_text='Why the job failed, for programs: invalid_file, search_unavailable, interrupted, storage, internal.', max_length=40),
+            field=models.CharField(blank=True, help_text='Why the job failed, for programs: invalid_file, search_unavailable, search_refused, storage, internal.', max_length=40),
         ),
         migrations.AddField(
             model_name='upload',

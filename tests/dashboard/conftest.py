@@ -12,10 +12,8 @@ from rest_framework.test import APIClient
 
 from dashboard.indexing import ingest_file, start_upload
 from dashboard.models import Product, Upload
-from logdash import celery_app
 from logdash.clock import clock
-from tests.celery_worker import point_app_at, purge_queue
-from tests.conftest import TEST_QUEUE
+from tests.conftest import run_job_here  # noqa: F401 (the dashboard tests import it from here)
 
 
 @pytest.fixture
@@ -72,40 +70,6 @@ def ingest(search_engine, db, django_capture_on_commit_callbacks) -> Callable[..
         return upload
 
     return ingest_bytes
-
-
-@pytest.fixture
-def worker_engine(celery_worker, worker_engine_url, settings) -> str:
-    """The workers' engine clone, emptied, for a test whose uploads a worker indexes; returns its URL.
-
-    A worker process cannot follow a per-test clone (`search_engine`), so the test reads the clone the
-    workers write to, without the lines of earlier tests.
-    """
-    from dashboard import client as search_client
-    from dashboard.conf import dashboard_settings
-
-    settings.ELASTICSEARCH_URL = worker_engine_url
-    search_client.get_client().indices.delete(index=f"{dashboard_settings.INDEX_ALIAS}*", ignore_unavailable=True,
-                                              allow_no_indices=True)
-    return worker_engine_url
-
-
-@pytest.fixture
-def idle_queue(_services):
-    """Jobs sent during the test wait in a queue no worker reads."""
-    queue = f"{TEST_QUEUE}-idle"
-    point_app_at(celery_app, celery_app.conf.broker_url, queue)
-    yield queue
-    purge_queue(celery_app, queue)
-    point_app_at(celery_app, celery_app.conf.broker_url, TEST_QUEUE)
-
-
-def run_job_here(upload_id: int) -> Upload:
-    """Run an upload's job in this process (eager), for tests of failure paths under this test's settings."""
-    from dashboard.tasks import ingest_upload
-
-    ingest_upload.apply((upload_id,))
-    return Upload.objects.get(pk=upload_id)
 
 
 @pytest.fixture
