@@ -60,7 +60,10 @@ class WorkerProcess:
     """One worker: `start()`, `kill()` (SIGKILL to the group), `stop()` (warm shutdown, then SIGKILL)."""
 
     def __init__(self, directory: Path, *, broker_url: str, queue: str, settings: dict[str, Any],
-                 concurrency: int = 1):
+                 concurrency: int = 1, base_settings: str = "logdash.settings",
+                 environment: dict[str, str] | None = None):
+        self.base_settings = base_settings
+        self.environment = environment or {}
         self.directory = directory
         self.broker_url = broker_url
         self.queue = queue
@@ -72,7 +75,7 @@ class WorkerProcess:
 
     def _write_settings(self) -> str:
         module = f"worker_settings_{self.name.replace('-', '_')}"
-        lines = ["from logdash.settings import *  # noqa: F403", ""]
+        lines = [f"from {self.base_settings} import *  # noqa: F403", ""]
         lines += [f"{name} = {value!r}" for name, value in self.settings.items()]
         lines += [f"CELERY_BROKER_URL = {self.broker_url!r}", f"CELERY_TASK_DEFAULT_QUEUE = {self.queue!r}"]
         (self.directory / f"{module}.py").write_text("\n".join(lines) + "\n")
@@ -80,7 +83,7 @@ class WorkerProcess:
 
     def start(self, timeout: float = 60.0) -> WorkerProcess:
         module = self._write_settings()
-        environment = {**os.environ, "DJANGO_SETTINGS_MODULE": module, "DEBUG": "1",
+        environment = {**os.environ, **self.environment, "DJANGO_SETTINGS_MODULE": module, "DEBUG": "1",
                        "PYTHONPATH": os.pathsep.join([str(self.directory), str(ROOT)])}
         command = [sys.executable, "-m", "celery", "-A", "logdash", "worker", "-Q", self.queue, "-n",
                    f"{self.name}@%h", "-c", str(self.concurrency), "-P", "prefork", "--without-gossip",
