@@ -234,11 +234,15 @@ def mark_interrupted_uploads(*, older_than: timedelta | None = None, attempts: i
     older than `older_than` are (a worker killed by a timeout never marks its own). Failed uploads
     whose cleanup did not hold are cleaned again. Return how many uploads were marked failed.
     """
-    # A job's upload waits in storage and is redone by the next worker the broker hands it to (dashboard/jobs.py).
-    stale = Upload.objects.filter(status=Upload.Status.PROCESSING, stored_file="")
+    # A job's upload waits in storage and is redone by the next worker the broker hands it to (dashboard/jobs.py);
+    # one still `queued` without a stored file lost its web worker while the file was being stored.
+    in_flight = [Upload.Status.QUEUED, Upload.Status.PROCESSING]
+    stale = Upload.objects.filter(status__in=in_flight, stored_file="")
     if older_than is not None:
         cut = clock.now() - older_than
-        stale = Upload.objects.filter(status=Upload.Status.PROCESSING, created_at__lt=cut).exclude(progress_at__gte=cut)
+        silent = Upload.objects.filter(status=Upload.Status.PROCESSING, created_at__lt=cut).exclude(
+            progress_at__gte=cut)
+        stale = silent | Upload.objects.filter(status=Upload.Status.QUEUED, stored_file="", created_at__lt=cut)
     stale = list(stale)
     for upload in stale:
         _roll_back(upload, _Tally(read=upload.lines_read), RuntimeError("interrupted: the server stopped mid-upload"),
