@@ -46,8 +46,8 @@ REPORT_FIELDS = ["requested_format", "timezone", "layout_description", "layout_p
 
 
 class UploadSerializer(serializers.ModelSerializer):
-    owner = serializers.CharField(source="owner.get_username", read_only=True, default=None)
-    product = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    owner = serializers.CharField(source="owner.get_username", read_only=True, default=None, allow_null=True)
+    product = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = Upload
