@@ -166,6 +166,21 @@ def test_a_search_engine_outage_is_retried_then_the_upload_fails_with_a_reason(u
     assert not upload.stored_file and not default_storage.exists("uploads/test/app.log")
 
 
+def test_recover_uploads_sends_again_the_job_of_an_upload_still_in_storage(api, idle_queue, celery_worker):
+    import io
+
+    from django.core.management import call_command
+
+    response = post(api, json_log(30))  # its job waits where no worker reads: as if the broker had lost it
+    assert response.status_code == 202
+    point_app_at(celery_app, celery_app.conf.broker_url, TEST_QUEUE)
+    out = io.StringIO()
+    call_command("recover_uploads", stdout=out)
+    assert "sent the jobs of 1 stored uploads again" in out.getvalue()
+    final = follow(api, response.json()["url"])[-1]
+    assert (final["status"], final["lines_indexed"]) == ("complete", 30)
+
+
 def test_an_unknown_upload_is_a_404(api):
     assert api.get("/api/uploads/999999").status_code == 404
 

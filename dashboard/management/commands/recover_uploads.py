@@ -11,11 +11,10 @@ Run it when the app starts (`make run` does, before serving).
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from kombu.exceptions import OperationalError
 
 from dashboard.client import SearchUnavailable
 from dashboard.indexing import mark_interrupted_uploads
-from dashboard.submission import requeue_waiting_jobs
+from dashboard.submission import BrokerUnavailable, requeue_waiting_jobs
 
 
 class Command(BaseCommand):
@@ -31,8 +30,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Uploads: marked {count} interrupted uploads as failed.")
         try:
             requeued = requeue_waiting_jobs()
-        except OperationalError as exc:
-            self.stderr.write(f"Jobs not sent again: the broker did not answer ({exc}).")
+        except BrokerUnavailable as exc:
+            self.stderr.write(f"Jobs not sent again: {exc}")
             return
         if requeued:
             self.stdout.write(f"Uploads: sent the jobs of {requeued} stored uploads again.")
