@@ -187,6 +187,10 @@ def run_stored(upload_id: int, *, final_attempt: bool = True) -> Outcome:
     upload = wait_for_other_delivery(upload_id)
     if upload is None:
         return Outcome.DONE
+    if not upload.stored_file:
+        _fail(upload, "storage", "The uploaded file never reached storage (its web server stopped while storing it); "
+                                 "upload it again.")
+        return Outcome.DONE
     try:
         fileobj = default_storage.open(upload.stored_file, "rb")
     except (OSError, ValueError) as exc:

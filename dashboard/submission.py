@@ -51,17 +51,18 @@ def submit_upload(fileobj: BinaryIO, *, filename: str, size_bytes: int, owner_id
 
     Raise `TooManyUploads` (the owner's limit) or `BrokerUnavailable`, leaving nothing behind.
     """
-    upload = start_upload(filename=filename, size_bytes=size_bytes, owner_id=owner_id, product_id=product_id,
-                          limit_concurrency=limit_concurrency, status=Upload.Status.QUEUED,
-                          requested_format=requested_format, timezone=timezone)
+    # The file is in storage before its row exists, so a worker never finds a `queued` upload without its file.
+    stored = default_storage.save(storage_name(filename), File(fileobj, name=filename))
+    upload = None
     try:
-        upload.stored_file = default_storage.save(storage_name(filename), File(fileobj, name=filename))
-        upload.save(update_fields=["stored_file"])
+        upload = start_upload(filename=filename, size_bytes=size_bytes, owner_id=owner_id, product_id=product_id,
+                              limit_concurrency=limit_concurrency, status=Upload.Status.QUEUED, stored_file=stored,
+                              requested_format=requested_format, timezone=timezone)
         send_job(upload)
     except BaseException:
-        if upload.stored_file:
-            default_storage.delete(upload.stored_file)
-        upload.delete()
+        default_storage.delete(stored)
+        if upload is not None:
+            upload.delete()
         raise
     return upload
 

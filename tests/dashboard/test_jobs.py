@@ -70,7 +70,7 @@ def test_an_upload_is_answered_202_and_indexed_by_the_worker(api, job_worker):
     assert body["status"] in ("queued", "processing")
     seen = follow(api, body["url"])
     final = seen[-1]
-    assert final["status"] == "complete", final
+    assert final["status"] == "complete", (final["error_code"], final["error"])
     assert (final["lines_read"], final["lines_indexed"], final["percent"]) == (3000, 3000, 100.0)
     assert final["bytes_read"] == final["size_bytes"]
     assert all(0 <= answer["percent"] <= 100 for answer in seen)
