@@ -62,18 +62,23 @@ def session_dir() -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None, session_dir: Path) -> None:
     """A SQLite test database in a file rather than in memory, so a worker process opens the same one."""
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":
         database.setdefault("TEST", {})["NAME"] = str(session_dir / "test.sqlite3")
         database.setdefault("OPTIONS", {})["timeout"] = 30
-        # Django never closes an in-memory test database; a file one would be closed at the end of every
-        # request a test sends straight to the WSGI handler (schemathesis), inside the test's transaction.
-        # Django's test client disconnects these for its own requests; do it for every request.
-        request_started.disconnect(close_old_connections)
-        request_finished.disconnect(close_old_connections)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_database_stays_open(django_db_setup) -> None:
+    """The test process's own connection to the file test database is never closed mid-test, as Django never
+    closes an in-memory one: requests sent straight to the WSGI handler (schemathesis) end with
+    `close_old_connections`, which would close it inside the test's transaction. Other threads' connections
+    (and the workers') close as usual."""
+    from django.db import connections
+
+    connection = connections["default"]
+    if connection.vendor == "sqlite":
+        connection.is_in_memory_db = lambda: True
 
 
 @pytest.fixture(scope="session")
