@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt requirements-dev.txt 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: run test test-at test-slow test-topologies test-e2e chromium angular-client angular-build lint bench bench-traffic clean
+.PHONY: run test test-at test-slow test-topologies test-e2e chromium angular-client angular-build lint bench bench-ingest bench-traffic clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	DEBUG=$${DEBUG-1} $(PY) -m bench
+
+# Ingestion on Celery workers: dashboard latency during two uploads, lines/s with 1 and 2 workers vs _bulk.
+# INGEST_MB=60 by default (each of the two uploads); about 10 minutes on 2 shared cores at 60 MB.
+bench-ingest: $(STAMP)
+	DEBUG=$${DEBUG-1} $(PY) -m bench.jobs --mb $${INGEST_MB-60}
 
 # A compressed day of the Angular client's traffic, replayed cached and uncached (bench/traffic/).
 bench-traffic: $(STAMP)

@@ -30,17 +30,37 @@ class ProductAdmin(admin.ModelAdmin):
         return product.lines_total or 0
 
 
+class RunningJobFilter(admin.SimpleListFilter):
+    """Uploads whose job is queued or processing: what the workers have to do."""
+
+    title = "job"
+    parameter_name = "job"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin):
+        return [("running", "Running (queued or processing)"), ("ended", "Ended")]
+
+    def queryset(self, request: HttpRequest, queryset):
+        running = [Upload.Status.QUEUED, Upload.Status.PROCESSING]
+        if self.value() == "running":
+            return queryset.filter(status__in=running)
+        if self.value() == "ended":
+            return queryset.exclude(status__in=running)
+        return queryset
+
+
 @admin.register(Upload)
 class UploadAdmin(admin.ModelAdmin):
-    list_display = ["filename", "owner", "product", "status", "detected_format", "lines_read", "lines_indexed",
-                    "lines_unparsed", "lines_future", "lines_expired", "created_at"]
-    list_filter = ["status", "detected_format", "product", "cleanup_pending"]
+    list_display = ["filename", "owner", "product", "status", "progress", "detected_format", "lines_read",
+                    "lines_indexed", "lines_unparsed", "lines_future", "lines_expired", "attempts", "created_at",
+                    "progress_at"]
+    list_filter = [RunningJobFilter, "status", "detected_format", "product", "cleanup_pending"]
     list_select_related = ["owner", "product"]
     search_fields = ["filename", "owner__username"]
     readonly_fields = [field.name for field in Upload._meta.fields]
     fieldsets = [
-        (None, {"fields": ["filename", "owner", "product", "size_bytes", "status", "error", "created_at",
-                           "completed_at"]}),
+        (None, {"fields": ["filename", "owner", "product", "size_bytes", "status", "error", "error_code",
+                           "created_at", "completed_at"]}),
+        ("Job", {"fields": ["stored_file", "attempts", "bytes_read", "started_at", "progress_at"]}),
         ("Lines", {"fields": ["detected_format", "lines_read", "lines_indexed", "lines_unparsed", "lines_future",
                               "lines_expired"]}),
         ("What the parse decided", {"fields": ["requested_format", "timezone", "layout_description",
@@ -50,6 +70,12 @@ class UploadAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.display(description="progress")
+    def progress(self, upload: Upload) -> str:
+        from dashboard.serializers import UploadJobSerializer
+
+        return f"{UploadJobSerializer().get_percent(upload):.0f} %"
 
     # Deleting an upload here deletes its lines from the index too (dashboard.signals.upload_deleted),
     # for the delete page and the "delete selected" action alike (both delete row by row).

@@ -47,6 +47,20 @@ DEFAULTS: dict[str, Any] = {
     # `processing` after UPLOAD_STALE_SECONDS is taken for dead (its worker was killed) and cleaned up.
     "UPLOAD_MAX_CONCURRENT_PER_USER": 2,
     "UPLOAD_STALE_SECONDS": 3600,
+    # Ingestion jobs (dashboard/jobs.py, run by `celery -A logdash worker`). A job whose search engine does
+    # not answer is tried JOB_SEARCH_RETRIES more times, waiting JOB_RETRY_BACKOFF_SECONDS, then twice that...,
+    # then failed. Progress is written every JOB_PROGRESS_SECONDS; a second delivery of a job whose progress is
+    # fresher than JOB_HEARTBEAT_STALE_SECONDS waits for the first instead of running beside it.
+    "JOB_SEARCH_RETRIES": 3,
+    "JOB_RETRY_BACKOFF_SECONDS": 5.0,
+    "JOB_PROGRESS_SECONDS": 1.0,
+    "JOB_HEARTBEAT_STALE_SECONDS": 30.0,
+    # `POST /api/upload?wait=N` waits at most this long for the job's summary.
+    "UPLOAD_MAX_WAIT_SECONDS": 300,
+    # The no-JavaScript upload page waits this long for the job, then shows the job's own page (reloading).
+    "UPLOAD_PAGE_WAIT_SECONDS": 10,
+    # Seconds a job sleeps per 1000 lines: 0 except in tests that kill a worker mid-file.
+    "JOB_DELAY_PER_1000_LINES": 0.0,
     # Lines dated later than this after ingestion are indexed at the upload's time (and counted): a line
     # from year 9999 would otherwise pin every "newest" list and stretch every date range.
     "MAX_FUTURE_SECONDS": 24 * 3600,

@@ -123,6 +123,14 @@ def _timestamp(line: ParsedLine, *, latest: datetime, fallback: datetime, tally:
     return line.timestamp
 
 
+def check_engine_budget() -> None:
+    """Refuse an upload (EngineFull, 507) while the embedded engine already holds its LOGDASH_EMBEDDED_MAX_DOCS.
+
+    Checked before a job is queued; the job checks again line by line as it indexes.
+    """
+    _Budget.measure()
+
+
 def _documents(lines: Iterable[ParsedLine], upload: Upload, tally: _Tally,
                progress: Callable[[int], None] | None, *, now: datetime, router: client.PartitionRouter,
                rollup: RollupCounter, budget: _Budget) -> Iterator[dict]:
@@ -297,9 +305,15 @@ def mark_interrupted_uploads(*, older_than: timedelta | None = None, attempts: i
     older than `older_than` are (a worker killed by a timeout never marks its own). Failed uploads
     whose cleanup did not hold are cleaned again. Return how many uploads were marked failed.
     """
-    stale = Upload.objects.filter(status=Upload.Status.PROCESSING)
+    # A job's upload waits in storage and is redone by the next worker the broker hands it to (dashboard/jobs.py);
+    # one still `queued` without a stored file lost its web worker while the file was being stored.
+    in_flight = [Upload.Status.QUEUED, Upload.Status.PROCESSING]
+    stale = Upload.objects.filter(status__in=in_flight, stored_file="")
     if older_than is not None:
-        stale = stale.filter(created_at__lt=clock.now() - older_than)
+        cut = clock.now() - older_than
+        silent = Upload.objects.filter(status=Upload.Status.PROCESSING, created_at__lt=cut).exclude(
+            progress_at__gte=cut)
+        stale = silent | Upload.objects.filter(status=Upload.Status.QUEUED, stored_file="", created_at__lt=cut)
     stale = list(stale)
     for upload in stale:
         _roll_back(upload, _Tally(read=upload.lines_read), RuntimeError("interrupted: the server stopped mid-upload"),
@@ -326,26 +340,27 @@ class TooManyUploads(Exception):  # noqa: N818 (answered 429 by the view)
 
 
 def start_upload(*, filename: str, size_bytes: int, owner_id: int | None, product_id: int | None,
-                 limit_concurrency: bool = False) -> Upload:
-    """Record an upload as `processing` before its lines are read.
+                 limit_concurrency: bool = False, status: str = Upload.Status.PROCESSING, **fields) -> Upload:
+    """Record an upload (`processing`, or `queued` for a job) before its lines are read.
 
     With `limit_concurrency`, raise `TooManyUploads` when the owner already has
-    UPLOAD_MAX_CONCURRENT_PER_USER uploads in flight: two gzip bombs in parallel took the health
+    UPLOAD_MAX_CONCURRENT_PER_USER uploads queued or processing: two gzip bombs in parallel took the health
     check to 8 s. The owner's row is locked while counting, so parallel requests cannot all pass.
     """
+    fields.update(filename=filename[:255], size_bytes=size_bytes, owner_id=owner_id, product_id=product_id,
+                  status=status)
     if not (limit_concurrency and owner_id is not None):
-        return Upload.objects.create(filename=filename[:255], size_bytes=size_bytes, owner_id=owner_id,
-                                     product_id=product_id)
+        return Upload.objects.create(**fields)
     from django.contrib.auth import get_user_model
 
     limit = dashboard_settings.UPLOAD_MAX_CONCURRENT_PER_USER
     fresh_since = clock.now() - timedelta(seconds=dashboard_settings.UPLOAD_STALE_SECONDS)
     with transaction.atomic():
         get_user_model().objects.select_for_update().filter(pk=owner_id).first()
-        running = Upload.objects.filter(owner_id=owner_id, status=Upload.Status.PROCESSING,
-                                        created_at__gte=fresh_since).count()
+        running = Upload.objects.filter(owner_id=owner_id, created_at__gte=fresh_since,
+                                        status__in=[Upload.Status.QUEUED, Upload.Status.PROCESSING]).count()
         if running >= limit:
-            raise TooManyUploads(f"You already have {running} uploads in progress; the limit is {limit} at a time "
-                                 "(LOGDASH_UPLOAD_MAX_CONCURRENT_PER_USER). Wait for one to finish, then retry.")
-        return Upload.objects.create(filename=filename[:255], size_bytes=size_bytes, owner_id=owner_id,
-                                     product_id=product_id)
+            raise TooManyUploads(f"You already have {running} uploads queued or in progress; the limit is {limit} "
+                                 "at a time (LOGDASH_UPLOAD_MAX_CONCURRENT_PER_USER). Wait for one to finish "
+                                 "(GET /api/uploads), then retry.")
+        return Upload.objects.create(**fields)

@@ -31,6 +31,7 @@ class Upload(models.Model):
     """One uploaded log file and what became of its lines."""
 
     class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
         PROCESSING = "processing", "Processing"
         COMPLETE = "complete", "Complete"
         FAILED = "failed", "Failed"
@@ -42,6 +43,17 @@ class Upload(models.Model):
     size_bytes = models.BigIntegerField(default=0)
     detected_format = models.CharField(max_length=40, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROCESSING, db_index=True)
+    # The job (dashboard/jobs.py): where the file waits in the default storage, and its progress, written
+    # at least once a second while a worker reads it (`progress_at` is also the worker's heartbeat).
+    stored_file = models.CharField(max_length=255, blank=True,
+                                   help_text="Name of the file in the default storage until its job ends.")
+    bytes_read = models.BigIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    progress_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.IntegerField(default=0, help_text="Deliveries of the job: more than one after a worker died "
+                                                        "or the search engine failed.")
+    error_code = models.CharField(max_length=40, blank=True, help_text="Why the job failed, for programs: "
+                                  "invalid_file, search_unavailable, search_refused, storage, internal.")
     lines_read = models.IntegerField(default=0)
     lines_indexed = models.IntegerField(default=0)
     lines_unparsed = models.IntegerField(default=0)

@@ -14,14 +14,16 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView, View
 
+from dashboard.conf import dashboard_settings
 from dashboard.ingest import LEVELS
-from dashboard.models import Product
+from dashboard.models import Product, Upload
+from dashboard.serializers import UploadJobSerializer
 from dashboard.views import UploadView
 
 # Where logdash/urls.py mounts dashboard.urls. The page's script builds every API URL from
@@ -74,8 +76,10 @@ class UploadPageView(ContentSecurityPolicyMixin, LoginRequiredMixin, View):
         return render(request, self.template_name, self._context(None, None))
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        api_response = UploadView.as_view()(request)
+        api_response = UploadView.as_view(default_wait=dashboard_settings.UPLOAD_PAGE_WAIT_SECONDS)(request)
         data = api_response.data if isinstance(api_response.data, dict) else {}
+        if api_response.status_code == 202:  # still running: follow it on its own page
+            return redirect("pages:upload-job", pk=data["id"])
         if api_response.status_code in (200, 201):
             return render(request, self.template_name, self._context(data, None), status=200)
         error = data.get("detail") or "The upload failed."
@@ -92,8 +96,23 @@ class UploadPageView(ContentSecurityPolicyMixin, LoginRequiredMixin, View):
                 ("Indexed", result.get("lines_indexed")), ("Unparsed", result.get("lines_unparsed")),
                 ("Status", result.get("status")),
             ]
-        return {"result": result, "summary": summary, "error": error,
+        running = bool(result) and result.get("status") in (Upload.Status.QUEUED, Upload.Status.PROCESSING)
+        return {"result": result, "summary": summary, "error": error, "running": running,
                 "products": Product.objects.only("slug", "name")}
+
+
+class UploadJobPageView(ContentSecurityPolicyMixin, LoginRequiredMixin, View):
+    """An upload's job without JavaScript: its progress, reloaded every 2 s while it runs, then its summary."""
+
+    login_url = reverse_lazy("pages:login")
+    http_method_names = ["get"]
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        upload = get_object_or_404(Upload.objects.select_related("owner", "product"), pk=pk)
+        data = UploadJobSerializer(upload).data
+        error = upload.error if upload.status == Upload.Status.FAILED else None
+        context = UploadPageView._context(None if error else data, error)
+        return render(request, UploadPageView.template_name, context)
 
 
 class PageLoginView(ContentSecurityPolicyMixin, auth_views.LoginView):

@@ -56,14 +56,51 @@ class UploadSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class UploadResultSerializer(UploadSerializer):
-    """The answer to an upload: the Upload, with its id also as `upload_id`, the name the answer has always used."""
+class UploadJobSerializer(UploadSerializer):
+    """An upload and its job's progress: the answer of POST /api/upload and GET /api/uploads/<id>."""
 
-    upload_id = serializers.IntegerField(source="pk", read_only=True)
+    upload_id = serializers.IntegerField(source="pk", read_only=True, help_text="The same as `id`.")
+    url = serializers.SerializerMethodField(help_text="Where to follow the job: GET it until `status` is "
+                                                      "complete or failed.")
+    percent = serializers.SerializerMethodField(help_text="Share of the file's bytes read, 0 to 100.")
+    lines_per_second = serializers.SerializerMethodField(help_text="Lines read per second since the job started.")
 
     class Meta(UploadSerializer.Meta):
-        fields = ["upload_id", *UploadSerializer.Meta.fields]
+        fields = ["id", "upload_id", "url", "filename", "status", "size_bytes", "bytes_read", "percent",
+                  "lines_read", "lines_indexed", "lines_unparsed", "lines_future", "lines_expired", "lines_per_second",
+                  "detected_format", "error", "error_code", "attempts", "owner", "product", "created_at",
+                  "started_at", "progress_at", "completed_at", *REPORT_FIELDS]
         read_only_fields = fields
+
+    def get_url(self, upload: Upload) -> str:
+        from django.urls import reverse
+
+        path = reverse("upload-detail", kwargs={"pk": upload.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    def get_percent(self, upload: Upload) -> float:
+        if upload.status == Upload.Status.COMPLETE:
+            return 100.0
+        if upload.size_bytes <= 0:
+            return 0.0
+        share = min(100.0, 100.0 * upload.bytes_read / upload.size_bytes)
+        # Read to the end is not done yet: the last batch is still being indexed.
+        return round(min(share, 99.9) if upload.status == Upload.Status.PROCESSING else share, 1)
+
+    def get_lines_per_second(self, upload: Upload) -> float | None:
+        end = upload.completed_at or upload.progress_at
+        if not (upload.started_at and end) or end <= upload.started_at:
+            return None
+        return round(upload.lines_read / (end - upload.started_at).total_seconds(), 1)
+
+
+class UploadWaitSerializer(serializers.Serializer):
+    """The query of POST /api/upload."""
+
+    wait = serializers.FloatField(required=False, min_value=0, max_value=3600,
+                                  help_text="Seconds to wait for the job to end (at most UPLOAD_MAX_WAIT_SECONDS): "
+                                            "the summary then comes in the answer (201), else it is a 202.")
 
 
 class UploadRequestSerializer(serializers.Serializer):

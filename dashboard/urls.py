@@ -20,6 +20,7 @@ urlpatterns = [
     path("analytics/patterns", views.PatternsView.as_view(), name="patterns"),
     path("upload", views.UploadView.as_view(), name="upload"),
     path("uploads", views.UploadListView.as_view(), name="uploads"),
+    path("uploads/<int:pk>", views.UploadDetailView.as_view(), name="upload-detail"),
     path("user/dashboard", views.UserDashboardView.as_view(), name="user-dashboard"),
     path("user/me", views.CurrentUserView.as_view(), name="current-user"),
     path("user/<int:user_id>", views.UserProfileView.as_view(), name="user-profile"),

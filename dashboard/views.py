@@ -27,8 +27,7 @@ from cacheops.decorators import cache_response
 from dashboard import reports
 from dashboard.conf import dashboard_settings
 from dashboard.exceptions import SearchEngineErrorsMixin
-from dashboard.indexing import TooManyUploads, ingest_file, start_upload, sweep_stale_uploads
-from dashboard.ingest import InvalidLogFile
+from dashboard.indexing import TooManyUploads, check_engine_budget, sweep_stale_uploads
 from dashboard.invalidation import (
     current_user_key,
     note_search,
@@ -62,10 +61,12 @@ from dashboard.serializers import (
     ProductSerializer,
     SearchParamsSerializer,
     TrendsParamsSerializer,
+    UploadJobSerializer,
     UploadRequestSerializer,
-    UploadResultSerializer,
     UploadSerializer,
+    UploadWaitSerializer,
 )
+from dashboard.submission import BrokerUnavailable, submit_upload, wait_for_job
 
 
 class PayloadTooLarge(APIException):
@@ -149,14 +150,23 @@ class PatternsView(SearchEngineErrorsMixin, APIView):
 
 
 class UploadView(SearchEngineErrorsMixin, APIView):
-    """Upload a log file (multipart `file`, optional `product` slug): parse it and index every line."""
+    """Upload a log file (multipart `file`, optional `product` slug): stored and queued, indexed by a worker.
+
+    Answers 202 with the upload's URL (`Location`, and `url` in the body) without reading a line; follow it
+    with GET /api/uploads/<id>. `?wait=<seconds>` waits that long for the job: 201 with the summary if it
+    ended complete, the error if it failed (400 for a bad file), else still 202.
+    """
 
     parser_classes = [MultiPartParser]  # the only body that carries a file: no form-encoded variant
+    default_wait: float | None = None  # seconds waited when the request names none (the no-JavaScript page)
 
-    @extend_schema(operation_id="uploadLog", request=UploadRequestSerializer,
-                   responses={201: UploadResultSerializer, 413: PAYLOAD_TOO_LARGE, 429: TOO_MANY_UPLOADS,
-                              503: SEARCH_UNAVAILABLE, 507: ENGINE_FULL})
+    @extend_schema(operation_id="uploadLog", request=UploadRequestSerializer, parameters=[UploadWaitSerializer],
+                   responses={201: UploadJobSerializer, 202: UploadJobSerializer, 413: PAYLOAD_TOO_LARGE,
+                              429: TOO_MANY_UPLOADS, 503: SEARCH_UNAVAILABLE, 507: ENGINE_FULL})
     def post(self, request: Request) -> Response:
+        waiting = UploadWaitSerializer(data=request.query_params)
+        waiting.is_valid(raise_exception=True)
+        wait = waiting.validated_data.get("wait", self.default_wait)
         limit = dashboard_settings.UPLOAD_MAX_BYTES
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
         if declared > limit + 64 * 1024:
@@ -176,19 +186,62 @@ class UploadView(SearchEngineErrorsMixin, APIView):
         uploaded = form.validated_data["file"]
         if uploaded.size > limit:
             raise PayloadTooLarge(f"file: {uploaded.name} is {uploaded.size} bytes; the limit is {limit} bytes.")
+        if uploaded.size == 0:
+            raise ValidationError({"file": ["The file is empty."]})
         product = form.validated_data.get("product")
         sweep_stale_uploads()
+        check_engine_budget()  # the embedded engine already full: 507 now, not a failed job later
         try:
-            upload = start_upload(filename=uploaded.name, size_bytes=uploaded.size, owner_id=request.user.pk,
-                                  product_id=product.pk if product else None, limit_concurrency=True)
+            upload = submit_upload(uploaded, filename=uploaded.name, size_bytes=uploaded.size,
+                                   owner_id=request.user.pk, product_id=product.pk if product else None,
+                                   requested_format=form.validated_data["format"],
+                                   timezone=form.validated_data["timezone"])
         except TooManyUploads as exc:
             raise TooManyConcurrentUploads(str(exc)) from exc
-        upload.requested_format, upload.timezone = form.validated_data["format"], form.validated_data["timezone"]
-        try:
-            ingest_file(upload, uploaded, options=form.validated_data["options"])
-        except InvalidLogFile as exc:
-            raise ValidationError({"file": [str(exc)]}) from exc
-        return Response(UploadResultSerializer(upload).data, status=status.HTTP_201_CREATED)
+        except BrokerUnavailable as exc:
+            raise JobQueueUnavailable(str(exc)) from exc
+        if wait:
+            upload = wait_for_job(upload, min(wait, float(dashboard_settings.UPLOAD_MAX_WAIT_SECONDS)))
+        body = UploadJobSerializer(upload, context={"request": request}).data
+        if upload.status == Upload.Status.FAILED:
+            _raise_job_failure(upload)
+        code = status.HTTP_201_CREATED if upload.status == Upload.Status.COMPLETE else status.HTTP_202_ACCEPTED
+        return Response(body, status=code, headers={"Location": body["url"]})
+
+
+def _raise_job_failure(upload: Upload) -> None:
+    """A job waited for that failed: a bad file is the uploader's 400, our own bug a 500, else a 503 saying why."""
+    if upload.error_code == "invalid_file":
+        raise ValidationError({"file": [upload.error]})
+    if upload.error_code in ("internal", "search_refused"):
+        raise JobBroke(upload.error, code=upload.error_code)
+    raise JobFailed(upload.error or "The upload failed.")
+
+
+class JobQueueUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "queue_unavailable"
+    default_detail = "The job queue is unreachable; upload the file again in a moment."
+
+
+class JobBroke(APIException):
+    status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
+    default_code = "internal_error"
+    default_detail = "Ingestion failed on an unexpected error; it has been logged."
+
+
+class JobFailed(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "search_unavailable"
+    default_detail = "The upload failed."
+
+
+@extend_schema_view(get=extend_schema(operation_id="getUpload"))
+class UploadDetailView(generics.RetrieveAPIView):
+    """One upload and its job's progress: status, bytes and lines read, lines indexed, percent and rate."""
+
+    serializer_class = UploadJobSerializer
+    queryset = Upload.objects.select_related("owner", "product")
 
 
 @extend_schema_view(get=extend_schema(operation_id="listUploads"))

@@ -6,6 +6,7 @@ settings through its `conf.py`. With DEBUG off the defaults are production-safe:
 default SECRET_KEY is accepted and ALLOWED_HOSTS must be given.
 """
 
+import json
 import os
 import re
 from datetime import timedelta
@@ -14,6 +15,8 @@ from pathlib import Path
 import dj_database_url
 from corsheaders.defaults import default_headers
 from django.core.exceptions import ImproperlyConfigured
+
+from logdash.broker import check_broker_url, next_redis_db
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -118,12 +121,46 @@ if ELASTICSEARCH_FLAVOR not in {"elasticsearch", "osmem"}:
     )
 ELASTICSEARCH_TIMEOUT = float(os.environ.get("ELASTICSEARCH_TIMEOUT", "10"))
 
+# Ingestion jobs run on Celery workers (`celery -A logdash worker`, logdash/celery.py; docs/operations.md).
+# The broker is CELERY_BROKER_URL; by default the Redis above on the next database number (REDIS_URL's
+# /0 gives /1), so jobs and cache entries never share keys. RabbitMQ: amqp://user:password@host:5672//.
+# Celery's Redis transport speaks Sentinel (sentinel://) but not Redis Cluster: a cluster deployment needs
+# a separate broker (RabbitMQ, or a plain or Sentinel-managed Redis), and a cluster URL is refused here.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "") or next_redis_db(REDIS_URL)
+CELERY_BROKER_URL_IS_EXPLICIT = bool(os.environ.get("CELERY_BROKER_URL"))
+check_broker_url(CELERY_BROKER_URL)
+# No result backend: a job's outcome is its Upload row (GET /api/uploads/<id>).
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
+CELERY_TASK_IGNORE_RESULT = True
+# A job is acknowledged when it ends, not when it starts: a worker killed mid-file leaves its job to another.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # one job per worker process at a time: a long job never holds another back
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing at upload time waits this long for the broker before the upload is answered 503.
+CELERY_BROKER_CONNECTION_TIMEOUT = float(os.environ.get("CELERY_BROKER_CONNECTION_TIMEOUT", "2"))
+# Sending a job retries this much before the upload is answered 503.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.25, "interval_max": 0.5}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis broker: a job not acknowledged this many seconds after delivery (its worker died) is delivered
+    # again. A job running longer is delivered twice, and the second delivery waits while the first's
+    # progress stays fresh (dashboard/jobs.py), so keep it well below LOGDASH_UPLOAD_STALE_SECONDS.
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "1800")),
+    # Publishing gives up after these retries (then the upload is answered 503).
+    "max_retries": 1,
+}
+# Periodic tasks for `celery -A logdash beat`: none yet (index retention will add its own here).
+CELERY_BEAT_SCHEDULE: dict = {}
+
 # Only the dev runner (`make run`) uses these, to create the demo superuser.
 LOGDASH_ADMIN_USER = os.environ.get("LOGDASH_ADMIN_USER", "admin")
 LOGDASH_ADMIN_PASSWORD = os.environ.get("LOGDASH_ADMIN_PASSWORD", "admin")
 LOGDASH_DEMO_LINES = int(os.environ.get("LOGDASH_DEMO_LINES", "30000"))
 LOGDASH_WEB_WORKERS = int(os.environ.get("LOGDASH_WEB_WORKERS", "2"))
 LOGDASH_WEB_THREADS = int(os.environ.get("LOGDASH_WEB_THREADS", "8"))
+LOGDASH_JOB_WORKERS = int(os.environ.get("LOGDASH_JOB_WORKERS", "1"))  # processes of `make run`'s Celery worker
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -322,6 +359,11 @@ LOGDASH_UPLOAD_MAX_DECOMPRESSED_BYTES = (
 # Uploads one user may run at once (one more is answered 429), and the longest message indexed per line.
 LOGDASH_UPLOAD_MAX_CONCURRENT_PER_USER = int(os.environ.get("LOGDASH_UPLOAD_MAX_CONCURRENT_PER_USER", "2"))
 LOGDASH_MAX_MESSAGE_CHARS = int(os.environ.get("LOGDASH_MAX_MESSAGE_CHARS", "8192"))
+# Where uploads wait for their job: Django's default storage (MEDIA_ROOT on local disk unless STORAGES
+# names another backend, e.g. S3 through django-storages; docs/operations.md). Every web server and
+# worker must see the same storage.
+MEDIA_ROOT = os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media"))
+MEDIA_URL = "media/"
 
 
 def _env_positive_int(name: str, default: int | None) -> int | None:
@@ -353,11 +395,15 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # in production run `manage.py collectstatic` and it serves compressed, fingerprinted files.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
-if not DEBUG:
-    STORAGES = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-    }
+# Uploads are stored through the default storage: local files under MEDIA_ROOT unless LOGDASH_STORAGE_BACKEND
+# names another, e.g. storages.backends.s3.S3Storage (pip install django-storages[s3]) with its options as
+# JSON in LOGDASH_STORAGE_OPTIONS, e.g. {"bucket_name": "logdash-uploads"} (docs/operations.md).
+STORAGES = {
+    "default": {"BACKEND": os.environ.get("LOGDASH_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+                "OPTIONS": json.loads(os.environ.get("LOGDASH_STORAGE_OPTIONS", "{}"))},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
+                    else "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 LOGIN_URL = "/admin/login/"
 
 # HTTPS. With DEBUG off every default is the secure one (`manage.py check --deploy` is clean); each can

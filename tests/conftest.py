@@ -1,5 +1,5 @@
 """
-Session fixtures: the real Redis and the real search engine.
+Session fixtures: the real Redis, the real search engine and real Celery workers.
 
 Redis is the one answering at REDIS_URL, else the bundled redis-server; the search engine
 is an osmem-server started for this session. A service that cannot be started stops the
@@ -9,13 +9,20 @@ asks for `search_engine` gets a fresh copy-on-write clone of the engine.
 
 `--redis-topology=cluster` (or `sentinel`) points the response cache at a 3-primary, 3-replica
 Redis Cluster (or a primary, a replica and three Sentinels) started for the session from the
-redis-server binary: `make test-cluster` runs tests/cacheops that way.
+redis-server binary: `make test-topologies` runs tests/cacheops that way.
+Jobs go to a queue of this session's own (on the Redis broker: REDIS_URL's next database number).
+`celery_worker` is a real worker process on it, sharing the test database (a SQLite file, so another
+process can open it), the cache prefix, the media folder and one engine clone for the session's
+workers (`worker_engine` empties it for a test); `job_worker` runs a test once with
+it and once with a worker on RabbitMQ (skipped, with the reason printed, when none answers).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -28,14 +35,54 @@ from django.core.cache import caches
 from django.test.utils import override_settings
 from django_redis import get_redis_connection
 
+from logdash import celery_app
+from logdash.broker import next_redis_db
 from logdash.redis_processes import RedisCluster, RedisSentinelSetup, start_cluster, start_sentinel_setup
 from logdash.services import RunningService, ServiceError, find_or_start_redis, start_search_engine
+from tests.celery_worker import WorkerProcess, broker_answers, point_app_at, purge_queue
 
 LOGHUB_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "loghub"
 TEST_KEY_PREFIX = f"logdash-test-{os.getpid()}"
 # The instant tests that reason about days, hours or TTLs pin the product clock to: a Tuesday
 # noon, far from midnight in every zone the suite uses, so "today" never depends on when CI runs.
 PINNED_NOW = datetime(2026, 3, 10, 12, 0, 0, tzinfo=UTC)
+TEST_QUEUE = f"logdash-test-{os.getpid()}"
+RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672//"
+# Job settings of the test workers: fast retries, and a second delivery takes over after 5 s without progress.
+WORKER_LOGDASH = {"JOB_SEARCH_RETRIES": 1, "JOB_RETRY_BACKOFF_SECONDS": 0.5, "JOB_HEARTBEAT_STALE_SECONDS": 5.0}
+# A Redis broker delivers a job again 5 s after its worker died, checking every second.
+WORKER_TRANSPORT_OPTIONS = {"visibility_timeout": 5, "unacked_restore_interval": 1, "unacked_restore_throttle": 1,
+                            "max_retries": 1}
+
+
+@pytest.fixture(scope="session")
+def session_dir() -> Iterator[Path]:
+    """A folder of this session's own (in memory where /dev/shm exists): test database, media, worker files."""
+    directory = Path(tempfile.mkdtemp(prefix="logdash-test-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None))
+    yield directory
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None, session_dir: Path) -> None:
+    """A SQLite test database in a file rather than in memory, so a worker process opens the same one."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(session_dir / "test.sqlite3")
+        database.setdefault("OPTIONS", {})["timeout"] = 30
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_database_stays_open(django_db_setup) -> None:
+    """The test process's own connection to the file test database is never closed mid-test, as Django never
+    closes an in-memory one: requests sent straight to the WSGI handler (schemathesis) end with
+    `close_old_connections`, which would close it inside the test's transaction. Other threads' connections
+    (and the workers') close as usual."""
+    from django.db import connections
+
+    connection = connections["default"]
+    if connection.vendor == "sqlite":
+        connection.is_in_memory_db = lambda: True
 
 
 @pytest.fixture(scope="session")
@@ -102,7 +149,7 @@ def search_engine_service() -> Iterator[RunningService]:
 
 @pytest.fixture(scope="session", autouse=True)
 def _services(request: pytest.FixtureRequest, redis_service: RunningService,
-              search_engine_service: RunningService) -> Iterator[None]:
+              search_engine_service: RunningService, session_dir: Path) -> Iterator[None]:
     """Point Django's cache and the search client at this session's services."""
     caches_setting = {alias: dict(config) for alias, config in settings.CACHES.items()}
     caches_setting["default"].update(LOCATION=redis_service.url, KEY_PREFIX=TEST_KEY_PREFIX)
@@ -112,13 +159,16 @@ def _services(request: pytest.FixtureRequest, redis_service: RunningService,
     elif topology == "sentinel":
         caches_setting["default"] = sentinel_cache(caches_setting["default"],
                                                    request.getfixturevalue("redis_sentinel_setup"))
+    point_app_at(celery_app, next_redis_db(redis_service.url), TEST_QUEUE)
     with override_settings(
         CACHES=caches_setting,
         REDIS_URL=redis_service.url,
         ELASTICSEARCH_URL=search_engine_service.url,
         ELASTICSEARCH_FLAVOR="osmem",
+        MEDIA_ROOT=str(session_dir / "media"),
     ):
         yield
+        purge_queue(celery_app, TEST_QUEUE)
         # Counts still pending at exit belong to no one: never flush them to the Redis's real stats key.
         from cacheops.stats import recorder
 
@@ -185,3 +235,119 @@ def loghub_dir() -> Path:
     if not LOGHUB_DIR.is_dir():
         pytest.skip(f"the Loghub samples are not at {LOGHUB_DIR} (../shared/data/loghub beside the checkout)")
     return LOGHUB_DIR
+
+
+@pytest.fixture(scope="session")
+def worker_engine_url(search_engine_service: RunningService) -> Iterator[str]:
+    """A clone of the session's engine that the test workers write to (the base is frozen once cloned)."""
+    clone = _osmem_request("POST", f"{search_engine_service.url}/_osmem/clones")
+    yield clone["url"]
+    _osmem_request("DELETE", f"{search_engine_service.url}/_osmem/clones/{clone['id']}")
+
+
+@pytest.fixture(scope="session")
+def worker_settings(django_db_setup, _services: None, session_dir: Path, worker_engine_url: str) -> dict:
+    """The settings a test worker needs to see what the test process sees."""
+    from django.db import connection
+
+    database = {key: connection.settings_dict[key] for key in ("ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT")}
+    database["OPTIONS"] = dict(connection.settings_dict.get("OPTIONS") or {})
+    return {
+        "DATABASES": {"default": database},
+        "CACHES": settings.CACHES,
+        "REDIS_URL": settings.REDIS_URL,
+        "ELASTICSEARCH_URL": worker_engine_url,
+        "ELASTICSEARCH_FLAVOR": "osmem",
+        "MEDIA_ROOT": settings.MEDIA_ROOT,
+        "LOGDASH": WORKER_LOGDASH,
+        "CELERY_BROKER_TRANSPORT_OPTIONS": WORKER_TRANSPORT_OPTIONS,
+    }
+
+
+@pytest.fixture(scope="session")
+def celery_worker(worker_settings: dict, session_dir: Path) -> Iterator[WorkerProcess]:
+    """A real worker (two pool processes) on this session's queue of the Redis broker."""
+    worker = WorkerProcess(session_dir, broker_url=celery_app.conf.broker_url, queue=TEST_QUEUE,
+                           settings=worker_settings, concurrency=2).start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_worker(worker_settings: dict, session_dir: Path) -> Iterator[WorkerProcess]:
+    """A real worker on RabbitMQ; the tests that need it are skipped, saying why, when none answers."""
+    reason = broker_answers(RABBITMQ_URL)
+    if reason:
+        print(f"\nRabbitMQ job tests skipped: no RabbitMQ answers at {RABBITMQ_URL} ({reason})")
+        pytest.skip(f"no RabbitMQ answers at {RABBITMQ_URL}: {reason}")
+    worker = WorkerProcess(session_dir, broker_url=RABBITMQ_URL, queue=f"{TEST_QUEUE}-amqp",
+                           settings=worker_settings, concurrency=2).start()
+    yield worker
+    worker.stop()
+    redis_broker, queue = celery_app.conf.broker_url, celery_app.conf.task_default_queue
+    point_app_at(celery_app, RABBITMQ_URL, worker.queue)
+    purge_queue(celery_app, worker.queue)
+    point_app_at(celery_app, redis_broker, queue)
+
+
+@pytest.fixture(params=["redis", "rabbitmq"])
+def job_worker(request: pytest.FixtureRequest) -> Iterator[WorkerProcess]:
+    """The test runs twice: jobs through the Redis broker, then through RabbitMQ."""
+    redis_broker, queue = celery_app.conf.broker_url, celery_app.conf.task_default_queue
+    if request.param == "redis":
+        yield request.getfixturevalue("celery_worker")
+        return
+    worker = request.getfixturevalue("rabbitmq_worker")
+    point_app_at(celery_app, worker.broker_url, worker.queue)
+    yield worker
+    point_app_at(celery_app, redis_broker, queue)
+
+
+@pytest.fixture
+def jobs_in_process(_services: None) -> Iterator[None]:
+    """Jobs run eagerly, inside the request that sends them (Celery's eager mode), for tests of failure paths.
+
+    Such a test needs its own settings and engine clone, which a worker process cannot see; with `?wait=`
+    the upload then answers as it did before jobs existed. Every other job test uses a real worker.
+    """
+    celery_app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def worker_engine(celery_worker, worker_engine_url, settings) -> str:
+    """The workers' engine clone, emptied, for a test whose uploads a worker indexes; returns its URL.
+
+    A worker process cannot follow a per-test clone (`search_engine`), so the test reads the clone the
+    workers write to, without the lines of earlier tests.
+    """
+    from dashboard import client as search_client
+    from dashboard.conf import dashboard_settings
+
+    settings.ELASTICSEARCH_URL = worker_engine_url
+    search_client.get_client().indices.delete(index=f"{dashboard_settings.INDEX_ALIAS}*", ignore_unavailable=True,
+                                              allow_no_indices=True)
+    return worker_engine_url
+
+
+@pytest.fixture
+def idle_queue(_services):
+    """Jobs sent during the test wait in a queue no worker reads."""
+    queue = f"{TEST_QUEUE}-idle"
+    point_app_at(celery_app, celery_app.conf.broker_url, queue)
+    yield queue
+    purge_queue(celery_app, queue)
+    point_app_at(celery_app, celery_app.conf.broker_url, TEST_QUEUE)
+
+
+def run_job_here(upload_id: int):
+    """Run an upload's job in this process (eager), for tests of failure paths under this test's settings."""
+    from dashboard.tasks import ingest_upload
+
+    ingest_upload.apply((upload_id,))
+    from dashboard.models import Upload
+
+    return Upload.objects.get(pk=upload_id)

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from dashboard.indexing import ingest_file, start_upload
 from dashboard.models import Product, Upload
 from logdash.clock import clock
+from tests.conftest import run_job_here  # noqa: F401 (the dashboard tests import it from here)
 
 
 @pytest.fixture

@@ -53,3 +53,12 @@ def test_uploads_list_their_line_counts(admin_client, django_user_model):
                           lines_indexed=12, lines_unparsed=3)
     html = admin_client.get("/admin/dashboard/upload/").content.decode()
     assert "x.log" in html and '<td class="field-lines_unparsed">3</td>' in html
+
+
+def test_the_admin_lists_running_jobs_with_their_progress(admin_client):
+    Upload.objects.create(filename="done.log", status=Upload.Status.COMPLETE, size_bytes=10, bytes_read=10)
+    Upload.objects.create(filename="waiting.log", status=Upload.Status.QUEUED, size_bytes=10)
+    Upload.objects.create(filename="reading.log", status=Upload.Status.PROCESSING, size_bytes=200, bytes_read=50)
+    html = admin_client.get("/admin/dashboard/upload/?job=running").content.decode()
+    assert "waiting.log" in html and "reading.log" in html and "done.log" not in html
+    assert '<td class="field-progress">25 %</td>' in html

@@ -33,15 +33,18 @@ EU_FORMAT = {
 
 def _upload(api, lines: list[str], **extra):
     content = ("\n".join(lines) + "\n").encode()
-    return api.post("/api/upload", {"file": SimpleUploadedFile("app.log", content), **extra}, format="multipart")
+    return api.post("/api/upload?wait=60", {"file": SimpleUploadedFile("app.log", content), **extra},
+                    format="multipart")
 
 
 @pytest.fixture
-def staff_api(client_for, staff, search_engine):
+def staff_api(client_for, staff, worker_engine):
+    """Staff's client; uploads go through the worker, which needs the test's rows committed."""
     return client_for(staff)
 
 
-def test_an_unnamed_layout_is_read_and_reported(api, search_engine):
+@pytest.mark.django_db(transaction=True)
+def test_an_unnamed_layout_is_read_and_reported(api, worker_engine):
     response = _upload(api, UNNAMED)
     assert response.status_code == 201, response.json()
     body = response.json()
@@ -59,6 +62,7 @@ def test_an_unnamed_layout_is_read_and_reported(api, search_engine):
     assert first_error["timestamp"].startswith("2026-03-15T12:02:02.250000")
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_declared_format_is_refused_when_it_cannot_work(staff_api):
     for change, field, words in [
         ({"pattern": r"(?P<timestamp>[0-9/ :]+"}, "pattern", "does not compile"),
@@ -78,6 +82,7 @@ def test_only_staff_declare_formats(api, search_engine):
     assert api.post("/api/formats", EU_FORMAT, format="json").status_code == 403
 
 
+@pytest.mark.django_db(transaction=True)
 def test_an_upload_can_name_a_declared_format_and_a_time_zone(staff_api):
     assert staff_api.post("/api/formats", EU_FORMAT, format="json").status_code == 201
     lines = ["02/02/2026 10:00:00 <error> billing refund failed", "02/02/2026 10:00:05 <info> billing retried"]
@@ -91,6 +96,7 @@ def test_an_upload_can_name_a_declared_format_and_a_time_zone(staff_api):
     assert (upload.requested_format, upload.timezone) == ("eu-app", "America/New_York")
 
 
+@pytest.mark.django_db(transaction=True)
 def test_detection_tries_declared_formats_before_the_named_ones(staff_api):
     syslog_like = {"name": "my-syslog", "pattern": r"(?P<timestamp>\w{3} +\d+ [\d:]{8}) (?P<host>\S+) (?P<message>.*)",
                    "timestamp_layout": "%b %d %H:%M:%S", "timezone": "UTC",

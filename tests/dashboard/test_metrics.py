@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
 from logdash.services import free_port
-from tests.dashboard.conftest import json_lines
+from tests.dashboard.conftest import json_lines, run_job_here
 from tests.prometheus import scrape, value
 
 pytestmark = pytest.mark.django_db
@@ -35,11 +35,13 @@ def test_an_unreachable_engine_is_an_error_observation(api, client):
     assert query_count(scrape(client), "error") == query_count(before, "error") + 1
 
 
-def test_an_upload_counts_its_lines_and_its_throughput(api, client, search_engine):
+def test_an_upload_counts_its_lines_and_its_throughput(api, client, search_engine, idle_queue):
+    """The job counts (here run in this process, so this process's registry shows it)."""
     before = scrape(client)
     content = json_lines([{"level": "INFO", "message": f"line {n}"} for n in range(25)])
     response = api.post("/api/upload", {"file": SimpleUploadedFile("app.log", content)}, format="multipart")
-    assert response.status_code == 201, response.content
+    assert response.status_code == 202, response.content
+    assert run_job_here(response.json()["id"]).status == "complete"
     after = scrape(client)
     assert value(after, "logdash_ingest_lines_total") == value(before, "logdash_ingest_lines_total") + 25
     assert value(after, "logdash_uploads_total", status="complete") == \
@@ -48,10 +50,11 @@ def test_an_upload_counts_its_lines_and_its_throughput(api, client, search_engin
         value(before, "logdash_ingest_lines_per_second_count") + 1
 
 
-def test_a_failed_upload_counts_no_lines(api, client, search_engine):
+def test_a_failed_upload_counts_no_lines(api, client, search_engine, idle_queue):
     before = scrape(client)
     response = api.post("/api/upload", {"file": SimpleUploadedFile("blank.log", b"\n\n")}, format="multipart")
-    assert response.status_code == 400
+    assert response.status_code == 202
+    assert run_job_here(response.json()["id"]).status == "failed"
     after = scrape(client)
     assert value(after, "logdash_ingest_lines_total") == value(before, "logdash_ingest_lines_total")
     assert value(after, "logdash_uploads_total", status="failed") == \

@@ -1,4 +1,5 @@
-"""The dashboard's upload form without JavaScript: POST /upload/ runs the API's upload and answers a page."""
+"""The dashboard's upload form without JavaScript: POST /upload/ runs the API's upload (waiting for the worker's
+job) and answers a page: the result, or the job's own page that reloads until it ends."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from dashboard import client as search_client
 from dashboard.models import Upload
 from dashboard.queries import upload_lines_query
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # the worker reads the rows the test commits
 
 SYSLOG = (b"Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0\n"
           b"Jun 14 15:16:02 combo sshd(pam_unix)[19937]: check pass; user unknown\n"
@@ -20,7 +21,7 @@ SYSLOG = (b"Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure;
 
 
 @pytest.fixture
-def browser(django_user_model, search_engine, clock) -> Client:
+def browser(django_user_model, worker_engine, clock) -> Client:
     """A logged-in browser that sends Django's CSRF token like a real form does."""
     client = Client(enforce_csrf_checks=True)
     client.force_login(django_user_model.objects.create_user("reader", password="s3cret-pw"))
@@ -53,6 +54,18 @@ def test_an_upload_without_javascript_ends_on_a_page_with_its_result(browser: Cl
     search_client.refresh()
     indexed = search_client.execute(upload_lines_query(upload.pk).extra(size=0, track_total_hits=True))
     assert indexed.hits.total.value == 3
+
+
+def test_a_job_still_running_is_followed_on_its_own_page(browser: Client, idle_queue, settings) -> None:
+    settings.LOGDASH = {"UPLOAD_PAGE_WAIT_SECONDS": 0.2}
+    response = browser.post("/upload/", {"file": SimpleUploadedFile("auth.log", SYSLOG),
+                                         "csrfmiddlewaretoken": _token(browser)})
+    upload = Upload.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/upload/{upload.pk}/"
+    page = browser.get(response["Location"])
+    html = page.content.decode()
+    assert page.status_code == 200 and "queued" in html
+    assert '<meta http-equiv="refresh" content="2">' in html and "<progress" in html
 
 
 def test_a_bad_file_shows_the_api_error_and_the_form_again(browser: Client) -> None:

@@ -35,6 +35,26 @@ def wait_for_health(url: str, timeout: float) -> int | None:
     return None
 
 
+def upload_through_the_worker(base: str) -> int | str:
+    """Log in as the demo admin and upload a small file, waiting for `make run`'s Celery worker to index it."""
+    try:
+        request = urllib.request.Request(f"{base}/api/auth/token", method="POST",
+                                         data=json.dumps({"username": "admin", "password": "admin"}).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            token = json.loads(response.read())["token"]
+        body = (b"--b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"probe.log\"\r\n\r\n"
+                b'{"level": "error", "message": "probe line"}\n\r\n--b0undary--\r\n')
+        request = urllib.request.Request(f"{base}/api/upload?wait=60", data=body, method="POST", headers={
+            "Authorization": f"Token {token}", "Content-Type": "multipart/form-data; boundary=b0undary"})
+        with urllib.request.urlopen(request, timeout=90) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return f"{exc.code} {exc.read()[:300]!r}"
+    except OSError as exc:
+        return repr(exc)
+
+
 def process_is_alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][0]
@@ -54,6 +74,7 @@ def main() -> None:
     reader.start()
     status = wait_for_health(f"http://127.0.0.1:{port}/api/health", timeout=150)
     health_seconds = time.monotonic() - started
+    upload_status = upload_through_the_worker(f"http://127.0.0.1:{port}") if status == 200 else None
     second = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
     pids = [int(pid) for pid in re.findall(r"pid (\d+)", "".join(output))]
     runner.send_signal(signal.SIGTERM)
@@ -63,6 +84,7 @@ def main() -> None:
     print(json.dumps({
         "health_status": status,
         "health_seconds": round(health_seconds, 1),
+        "upload_status": upload_status,
         "exit_code": code,
         "second_run_code": second.returncode,
         "second_run_output": second.stdout + second.stderr,

@@ -1,4 +1,5 @@
-"""`make run`'s runner end to end: it serves, refuses a second run on the same port, and stops everything."""
+"""`make run`'s runner end to end: it serves, its Celery worker indexes an upload, it refuses a second run on the
+same port, and stops everything."""
 
 import json
 import shutil
@@ -34,6 +35,7 @@ def _base_environment() -> dict[str, str]:
 
 def _assert_served_and_stopped(report: dict) -> None:
     assert report["health_status"] == 200, report["output"]
+    assert report["upload_status"] == 201, (report["upload_status"], report["output"])  # indexed by its worker
     assert report["second_run_code"] != 0
     assert "is taken" in report["second_run_output"]
     assert report["exit_code"] == 0, report["output"]

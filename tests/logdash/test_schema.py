@@ -77,6 +77,7 @@ OPERATION_IDS = {
     ("get", "/api/analytics/patterns"): "listPatterns",
     ("post", "/api/upload"): "uploadLog",
     ("get", "/api/uploads"): "listUploads",
+    ("get", "/api/uploads/{id}"): "getUpload",
     ("get", "/api/user/{user_id}"): "getUserProfile",
     ("get", "/api/user/dashboard"): "getUserDashboard",
     ("get", "/api/user/me"): "getCurrentUser",

@@ -24,7 +24,7 @@ from dashboard.conf import dashboard_settings
 from dashboard.models import Upload
 from tests.reliability.conftest import token_client
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("jobs_in_process")]
 
 
 @pytest.fixture
@@ -120,7 +120,8 @@ def test_trends_days_out_of_range(api, days):
 
 
 def _post_file(api, content: bytes, name: str = "app.log"):
-    return api.post("/api/upload", {"file": SimpleUploadedFile(name, content)}, format="multipart")
+    """Upload and wait for the job, run in this process (a failure path under this test's settings)."""
+    return api.post("/api/upload?wait=60", {"file": SimpleUploadedFile(name, content)}, format="multipart")
 
 
 @pytest.mark.parametrize(
@@ -204,7 +205,7 @@ def test_a_50_mb_line_is_refused_in_bounded_memory(users, search_engine, fifty_m
     token = token_client(users["user"])._credentials["HTTP_AUTHORIZATION"]
     with path.open("rb") as stream:
         environ = RequestFactory()._base_environ(
-            PATH_INFO="/api/upload", REQUEST_METHOD="POST", HTTP_AUTHORIZATION=token,
+            PATH_INFO="/api/upload", QUERY_STRING="wait=60", REQUEST_METHOD="POST", HTTP_AUTHORIZATION=token,
             CONTENT_TYPE=f"multipart/form-data; boundary={boundary}", CONTENT_LENGTH=str(path.stat().st_size),
             **{"wsgi.input": stream},
         )

@@ -29,9 +29,10 @@ from dashboard import indexing, queries
 from dashboard.conf import dashboard_settings
 from dashboard.models import Upload
 from dashboard.queries import upload_lines_query
+from tests.conftest import run_job_here
 from tests.reliability.conftest import token_client
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("jobs_in_process")]  # jobs run under each test's settings
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
@@ -48,7 +49,7 @@ def json_lines(entries: list[dict]) -> bytes:
 
 
 def post_upload(api, content: bytes, name: str = "app.log"):
-    return api.post("/api/upload", {"file": SimpleUploadedFile(name, content)}, format="multipart")
+    return api.post("/api/upload?wait=60", {"file": SimpleUploadedFile(name, content)}, format="multipart")
 
 
 def lines_of(upload_id: int) -> int:
@@ -233,7 +234,7 @@ def test_a_third_upload_in_flight_is_a_429_naming_the_limit(search_engine, users
 def test_a_batch_landing_after_the_rollback_is_removed_too(search_engine, users, settings, monkeypatch):
     """The engine applies a bulk request the client had given up on, after the first delete: still cleaned."""
     settings.ELASTICSEARCH_TIMEOUT = 1.0
-    settings.LOGDASH = {"BULK_BATCH_SIZE": 100}
+    settings.LOGDASH = {"BULK_BATCH_SIZE": 100, "JOB_SEARCH_RETRIES": 0}  # the job's one try fails for good
     original = search_client.bulk_index
     late: list[threading.Thread] = []
 
@@ -316,43 +317,25 @@ def test_a_document_the_engine_refuses_is_a_logged_500_and_leaves_nothing(search
     assert upload.status == Upload.Status.FAILED and lines_of(upload.pk) == 0
 
 
-@pytest.mark.django_db(transaction=True)
-def test_uploads_sent_at_the_same_time_are_held_to_the_limit(search_engine, django_user_model, monkeypatch):
-    """Three uploads of one user at once (as two gzip bombs were): two run, the third is a 429 at once.
+def test_uploads_sent_at_the_same_time_are_held_to_the_limit(search_engine, django_user_model, idle_queue):
+    """Three uploads of one user before any has run (as two gzip bombs were): two are queued, the third is a
+    429 at once; when a job has ended, the next upload is accepted."""
+    from logdash import celery_app
 
-    The two first requests are held inside ingestion by the test; their database writes are kept
-    apart (the test database is SQLite, which refuses concurrent writers rather than waiting).
-    """
+    celery_app.conf.task_always_eager = False  # jobs wait in a queue no worker reads
     owner = django_user_model.objects.create_user("alice", password="pw")
-    token_client(owner)  # the token exists before the threads look it up
-    release, entered, one_writer = threading.Event(), threading.Semaphore(0), threading.Lock()
-    original = indexing.ingest_file
+    client = token_client(owner)
 
-    def held_ingest(upload, fileobj, **kwargs):
-        entered.release()
-        release.wait(20)  # still being indexed when the next upload arrives
-        with one_writer:
-            return original(upload, fileobj, **kwargs)
+    def send(message: str):
+        return client.post("/api/upload", {"file": SimpleUploadedFile("app.log", json_lines([{"message": message}]))},
+                           format="multipart")
 
-    monkeypatch.setattr("dashboard.views.ingest_file", held_ingest)
-    statuses: list[int] = []
-
-    def upload(n: int) -> None:
-        from django.db import connection
-
-        try:
-            statuses.append(post_upload(token_client(owner), json_lines([{"message": f"upload {n}"}])).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=upload, args=(n,)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-        assert entered.acquire(timeout=20)
-    third = post_upload(token_client(owner), json_lines([{"message": "upload 3"}]))
-    release.set()
-    for thread in threads:
-        thread.join(30)
+    first, second, third = send("upload 1"), send("upload 2"), send("upload 3")
+    assert (first.status_code, second.status_code) == (202, 202)
     assert third.status_code == 429 and third.json()["error"] == "too_many_uploads"
-    assert sorted(statuses) == [201, 201]
-    assert post_upload(token_client(owner), json_lines([{"message": "after"}])).status_code == 201
+    assert "limit is 2" in third.json()["detail"]
+    celery_app.conf.task_always_eager = True
+    assert run_job_here(first.json()["id"]).status == Upload.Status.COMPLETE
+    after = client.post("/api/upload?wait=30", {"file": SimpleUploadedFile("a.log", json_lines([{"message": "m"}]))},
+                        format="multipart")
+    assert after.status_code == 201  # eager again: the job ran inside the request

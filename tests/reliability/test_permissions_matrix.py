@@ -19,7 +19,7 @@ from django.urls import resolve
 
 from cacheops import store
 from dashboard.indexing import ingest_file, start_upload
-from dashboard.models import LogFormat, Product
+from dashboard.models import LogFormat, Product, Upload
 from tests.reliability.conftest import token_client
 
 pytestmark = pytest.mark.django_db
@@ -56,10 +56,13 @@ MATRIX = [
     ("delete", "/api/search", None, signed_in(405)),
     ("get", "/api/analytics/trends?days=3", None, signed_in(200)),
     ("get", "/api/analytics/patterns?size=3", None, signed_in(200)),
-    ("post", "/api/upload", "file", signed_in(201)),
+    ("post", "/api/upload", "file", signed_in(202)),
     ("get", "/api/upload", None, signed_in(405)),
     ("get", "/api/uploads", None, signed_in(200)),
     ("post", "/api/uploads", {}, signed_in(405)),
+    ("get", "/api/uploads/{upload}", None, signed_in(200)),
+    ("get", "/api/uploads/987654", None, signed_in(404)),
+    ("delete", "/api/uploads/{upload}", None, signed_in(405)),
     ("get", "/api/user/{user}", None, (401, 200, 403, 200)),
     ("get", "/api/user/{staff}", None, staff_only(200)),
     ("get", "/api/user/987654", None, staff_only(404)),
@@ -100,7 +103,9 @@ def call(client, method: str, path: str, body):
 def test_permission_matrix(users, search_engine, method, path, body, expected):
     product = Product.objects.create(name="Billing", slug="billing")
     log_format = LogFormat.objects.create(**{**LOG_FORMAT, "name": "declared"})
-    url = path.format(user=users["user"].pk, staff=users["staff"].pk, product=product.pk, log_format=log_format.pk)
+    upload = Upload.objects.create(filename="queued.log", owner=users["user"], status=Upload.Status.QUEUED)
+    url = path.format(user=users["user"].pk, staff=users["staff"].pk, product=product.pk, log_format=log_format.pk,
+                      upload=upload.pk)
     answers = {}
     for role in ROLES:  # staff last: its writes (DELETE) come after everyone else's attempts
         response = call(token_client(users[role]), method, url, body)
@@ -114,7 +119,7 @@ def test_the_matrix_covers_every_api_route():
     """A route added under /api/ without a row here fails this test."""
     from tests.logdash.test_schema import _api_endpoints, _template
 
-    ids = {"user": 1, "staff": 1, "product": 1, "log_format": 1}
+    ids = {"user": 1, "staff": 1, "product": 1, "log_format": 1, "upload": 1}
     covered = {(method, _template("/" + resolve(path.split("?")[0].format(**ids)).route))
                for method, path, _, _ in MATRIX}
     for path, methods in _api_endpoints().items():

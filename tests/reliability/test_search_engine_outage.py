@@ -68,7 +68,7 @@ def assert_unavailable(response) -> None:
     assert "Connection" not in response.json()["detail"]  # never the driver's text
 
 
-def test_a_dead_engine(reader, doomed_engine, ticking_clock):
+def test_a_dead_engine(reader, doomed_engine, ticking_clock, jobs_in_process):
     dashboard = reader.get("/api/dashboard")
     search = reader.get("/api/search", {"q": "quota"})
     assert (dashboard["X-Cache"], search["X-Cache"]) == ("MISS", "MISS")
@@ -93,7 +93,8 @@ def test_a_dead_engine(reader, doomed_engine, ticking_clock):
     assert health.json()["down"] == ["search_engine"]
     assert took < ENGINE_TIMEOUT
 
-    upload = reader.post("/api/upload", {"file": io.BytesIO(b"Jun 14 15:16:01 host app[1]: hello\n")},
+    # The job (run in this process: the worker cannot see this test's dead engine) is retried, then fails.
+    upload = reader.post("/api/upload?wait=60", {"file": io.BytesIO(b"Jun 14 15:16:01 host app[1]: hello\n")},
                          format="multipart")
     assert_unavailable(upload)
     assert Upload.objects.latest("pk").status == Upload.Status.FAILED

@@ -10,16 +10,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.reliability.conftest import token_client
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # the worker reads the rows the test commits
 
 
-def test_user_b_sees_the_lines_user_a_uploaded_but_not_a_s_own_pages(search_engine, users,
-                                                                    django_capture_on_commit_callbacks):
+def test_user_b_sees_the_lines_user_a_uploaded_but_not_a_s_own_pages(worker_engine, users):
     alice, bob = token_client(users["user"]), token_client(users["other user"])
     lines = b"\n".join(b'{"level": "error", "message": "payment gateway timeout %d"}' % n for n in range(7))
-    with django_capture_on_commit_callbacks(execute=True):
-        uploaded = alice.post("/api/upload", {"file": SimpleUploadedFile("alice.jsonl", lines)}, format="multipart")
-    assert uploaded.status_code == 201
+    uploaded = alice.post("/api/upload?wait=60", {"file": SimpleUploadedFile("alice.jsonl", lines)},
+                          format="multipart")
+    assert uploaded.status_code == 201, uploaded.content
 
     search = bob.get("/api/search", {"q": "gateway"}).json()
     assert search["total"] == 7

@@ -1,4 +1,4 @@
-"""`manage.py ingest_logs FILE... [--product P]`: what POST /api/upload does, from the shell."""
+"""`manage.py ingest_logs FILE... [--product P]`: what POST /api/upload's job does, from the shell, on local files."""
 
 from __future__ import annotations
 
@@ -9,12 +9,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from dashboard import log_formats
-from dashboard.exceptions import SearchEngineError
-from dashboard.indexing import ingest_file, start_upload
-from dashboard.ingest import InvalidLogFile
+from dashboard import jobs, log_formats
+from dashboard.indexing import start_upload
 from dashboard.ingest.formats.declared import FormatDeclarationError
-from dashboard.models import Product
+from dashboard.models import Product, Upload
 
 
 class Command(BaseCommand):
@@ -31,7 +29,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, files: list[Path], product: str | None, user: str | None, format_name: str = "",
                timezone: str = "", **options: Any) -> None:
         try:
-            parse_options = log_formats.parse_options(format_name, timezone)
+            log_formats.parse_options(format_name, timezone)  # refuse an unknown format or zone before any file
         except FormatDeclarationError as exc:
             raise CommandError(str(exc)) from exc
         product_obj = self._product(product)
@@ -40,25 +38,26 @@ class Command(BaseCommand):
         for path in files:
             if not path.is_file():
                 raise CommandError(f"{path} is not a file.")
+            # The job's own code (dashboard/jobs.py), run here on the local file instead of by a worker.
             upload = start_upload(filename=path.name, size_bytes=path.stat().st_size,
                                   owner_id=owner.pk if owner else None,
-                                  product_id=product_obj.pk if product_obj else None)
-            upload.requested_format, upload.timezone = format_name, timezone
+                                  product_id=product_obj.pk if product_obj else None, status=Upload.Status.QUEUED,
+                                  requested_format=format_name, timezone=timezone)
+            upload = jobs.claim(upload.pk)
             with path.open("rb") as fileobj, tqdm(desc=path.name, unit=" lines", disable=None) as bar:
                 def progress(read: int, bar: tqdm = bar) -> None:
                     bar.update(read - bar.n)
 
-                try:
-                    result = ingest_file(upload, fileobj, progress=progress, options=parse_options)
-                except (InvalidLogFile, SearchEngineError) as exc:
+                result = jobs.run(upload, fileobj, progress=progress)
+                upload.refresh_from_db()
+                if result is None:
                     failures += 1
-                    self.stderr.write(f"{path}: not indexed: {getattr(exc, 'detail', exc)}")
+                    self.stderr.write(f"{path}: not indexed: {upload.error}")
                     continue
                 bar.update(result.lines_read - bar.n)
             self.stdout.write(f"{path}: {result.detected_format}, {result.lines_read} lines read, "
                               f"{result.lines_indexed} indexed, {result.lines_unparsed} unparsed "
                               f"(upload {result.upload_id}).")
-            upload.refresh_from_db()
             self.stdout.write(f"  layout: {upload.layout_description}; timestamps on "
                               f"{_percent(upload.timestamp_share)} of lines, levels on {_percent(upload.level_share)}.")
         if failures:

@@ -1,6 +1,11 @@
-"""`manage.py recover_uploads`: mark uploads a dead process left `processing` as failed, removing their lines.
+"""`manage.py recover_uploads`: finish what a stopped server or worker left behind.
 
-Run it when the app starts and no upload can be in flight (`make run` does, before serving).
+- an upload left `processing` by a process that ingested it in place (`ingest_logs`) is marked failed
+  and its lines removed;
+- an upload whose job still waits in storage (`queued`, or `processing` by a worker that died) has its
+  job sent again: a job delivered twice runs once (dashboard/jobs.py), so this is safe while workers run.
+
+Run it when the app starts (`make run` does, before serving).
 """
 
 from typing import Any
@@ -9,16 +14,24 @@ from django.core.management.base import BaseCommand
 
 from dashboard.exceptions import SearchUnavailable
 from dashboard.indexing import mark_interrupted_uploads
+from dashboard.submission import BrokerUnavailable, requeue_waiting_jobs
 
 
 class Command(BaseCommand):
-    help = "Mark uploads interrupted by a stopped server as failed and remove their partial lines."
+    help = "Mark uploads interrupted by a stopped server as failed, and send again the jobs of stored uploads."
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             count = mark_interrupted_uploads()
         except SearchUnavailable as exc:
             self.stderr.write(f"Uploads not recovered: {exc.detail}")
-            return
+            count = 0
         if count:
             self.stdout.write(f"Uploads: marked {count} interrupted uploads as failed.")
+        try:
+            requeued = requeue_waiting_jobs()
+        except BrokerUnavailable as exc:
+            self.stderr.write(f"Jobs not sent again: {exc}")
+            return
+        if requeued:
+            self.stdout.write(f"Uploads: sent the jobs of {requeued} stored uploads again.")

@@ -614,6 +614,50 @@
     return share === null || share === undefined ? "–" : (100 * share).toFixed(1) + " %";
   }
 
+  function uploadDone(body) {
+    var form = $("upload-form");
+    setProgress(100, "Done");
+    renderUploadResult(body);
+    announce("Uploaded " + (body.filename || "the file") + ": " +
+      numberFormat.format(body.lines_indexed || 0) + " lines indexed.");
+    form.elements.file.value = "";
+    loadDashboard();
+    loadTrends();
+    loadPatterns();
+  }
+
+  function uploadFailed(message) {
+    var status = $("upload-status");
+    $("upload-progress-wrap").hidden = true;
+    clear(status);
+    status.appendChild(el("p", { className: "alert alert-error", text: message }));
+    announce(message);
+  }
+
+  /* The job's progress (GET /api/uploads/<id>), every second until it is complete or failed. */
+  function followJob(id) {
+    var submit = $("upload-submit");
+    setBusy(submit, true);
+    getJSON("uploads/" + id).then(function (answer) {
+      var job = answer.body || {};
+      if (job.status === "complete") {
+        setBusy(submit, false);
+        uploadDone(job);
+      } else if (job.status === "failed") {
+        setBusy(submit, false);
+        uploadFailed("The upload failed: " + (job.error || "no reason given."));
+      } else {
+        var label = job.status === "queued" ? "Queued…" : "Indexing: " + Math.floor(job.percent) + " % · " +
+          numberFormat.format(job.lines_indexed || 0) + " lines";
+        setProgress(job.status === "queued" ? null : job.percent, label);
+        window.setTimeout(function () { followJob(id); }, 1000);
+      }
+    }).catch(function (error) {
+      setBusy(submit, false);
+      uploadFailed("Could not follow the upload: " + error.message);
+    });
+  }
+
   function submitUpload(event) {
     event.preventDefault();
     if (isBusy($("upload-submit"))) return;
@@ -636,26 +680,17 @@
         setProgress(percent, percent + " %");
       }
     });
-    xhr.upload.addEventListener("load", function () { setProgress(null, "Indexing…"); });
+    xhr.upload.addEventListener("load", function () { setProgress(null, "Queued…"); });
     xhr.addEventListener("load", function () {
       var body = xhr.response;
       if (sessionEnded(xhr.status, body)) {
         goToLogin();
+      } else if (xhr.status === 202 && body && body.id) {
+        followJob(body.id);  // stored and queued: a worker indexes it; follow its progress
       } else if (xhr.status === 201 || xhr.status === 200) {
-        setProgress(100, "Done");
-        renderUploadResult(body || {});
-        announce("Uploaded " + ((body && body.filename) || "the file") + ": " +
-          numberFormat.format((body && body.lines_indexed) || 0) + " lines indexed.");
-        form.elements.file.value = "";
-        loadDashboard();
-        loadTrends();
-        loadPatterns();
+        uploadDone(body || {});
       } else {
-        $("upload-progress-wrap").hidden = true;
-        clear(status);
-        var failure = "Upload failed (" + xhr.status + "). " + describeError(xhr.status, body);
-        status.appendChild(el("p", { className: "alert alert-error", text: failure }));
-        announce(failure);
+        uploadFailed("Upload failed (" + xhr.status + "). " + describeError(xhr.status, body));
       }
     });
     xhr.addEventListener("error", function () {
@@ -664,7 +699,7 @@
       announce(status.textContent);
     });
     xhr.addEventListener("loadend", function () {
-      setBusy($("upload-submit"), false);
+      if (xhr.status !== 202) setBusy($("upload-submit"), false);  // a followed job ends the busy state itself
       form.setAttribute("aria-busy", "false");
     });
 

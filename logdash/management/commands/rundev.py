@@ -10,12 +10,14 @@ PROMETHEUS_MULTIPROC_DIR (prometheus_client's multiprocess mode, so /metrics sum
 from __future__ import annotations
 
 import errno
+import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +27,11 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.test.utils import override_settings
 
+from logdash.broker import next_redis_db
 from logdash.services import (
     RunningService,
     ServiceError,
+    _die_with_parent,
     find_or_start_redis,
     resident_memory_bytes,
     start_search_engine,
@@ -51,6 +55,13 @@ def check_admin_password() -> None:
         "or advertise that account. Set LOGDASH_ADMIN_PASSWORD to a long random password, or run with DEBUG=1 "
         "for development."
     )
+
+
+def _without_password(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    if parts.password:
+        parts = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@"))
+    return urllib.parse.urlunsplit(parts)
 
 
 def port_is_taken(host: str, port: int) -> bool:
@@ -120,6 +131,8 @@ class Command(BaseCommand):
         caches = {alias: dict(config) for alias, config in settings.CACHES.items()}
         caches["default"]["LOCATION"] = redis_service.url
         overrides.update(CACHES=caches, REDIS_URL=redis_service.url)
+        if not settings.CELERY_BROKER_URL_IS_EXPLICIT:
+            overrides["CELERY_BROKER_URL"] = next_redis_db(redis_service.url)
         return overrides
 
     def _run(self, host: str, port: int, workers: int, demo_lines: int) -> None:
@@ -179,6 +192,7 @@ class Command(BaseCommand):
             "Ctrl-C stops everything.\n"
         ))
         self.stdout.flush()
+        self._start_worker(environment, overrides.get("CELERY_BROKER_URL", settings.CELERY_BROKER_URL))
         gunicorn = subprocess.Popen(command)
         self.services.append(RunningService("gunicorn", f"http://{host}:{port}", gunicorn, stop_grace=10))
         self.stdout.write(f"gunicorn: master pid {gunicorn.pid}, {workers} workers x "
@@ -187,6 +201,17 @@ class Command(BaseCommand):
         code = gunicorn.wait()
         if code:
             raise CommandError(f"gunicorn exited with code {code}.")
+
+    def _start_worker(self, environment: list[str], broker_url: str) -> None:
+        """One Celery worker beside gunicorn, on the same services: it indexes the uploads (dashboard/tasks.py)."""
+        variables = {**os.environ, **dict(item.split("=", 1) for item in environment)}
+        command = [sys.executable, "-m", "celery", "-A", "logdash", "worker", "--loglevel", "INFO",
+                   "--concurrency", str(settings.LOGDASH_JOB_WORKERS), "--without-gossip", "--without-mingle"]
+        worker = subprocess.Popen(command, env=variables, preexec_fn=_die_with_parent)
+        # Celery's warm shutdown (SIGTERM) finishes the job in hand; a job cut short is delivered again later.
+        self.services.append(RunningService("celery worker", broker_url, worker, stop_grace=30))
+        self.stdout.write(f"Celery worker: pid {worker.pid}, {settings.LOGDASH_JOB_WORKERS} processes, "
+                          f"broker {_without_password(broker_url)}")
 
     def _metrics_dir(self) -> str:
         """Return an empty directory for the workers' metric files: a given one emptied, else a temporary one.
