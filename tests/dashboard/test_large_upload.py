@@ -86,7 +86,9 @@ def write_upload_body(path: Path, boundary: str, limit: int) -> int:
     return lines
 
 
-def test_a_100_mb_upload_is_indexed_whole_in_bounded_memory(django_user_model, search_engine, tmp_path):
+def test_a_100_mb_upload_is_indexed_whole_in_bounded_memory(django_user_model, search_engine, tmp_path,
+                                                            jobs_in_process):
+    """Storing the upload and its job (run in this process, so one process holds both) stay in bounded memory."""
     limit = dashboard_settings.UPLOAD_MAX_BYTES
     boundary = uuid.uuid4().hex
     path = tmp_path / "body"
@@ -95,7 +97,8 @@ def test_a_100_mb_upload_is_indexed_whole_in_bounded_memory(django_user_model, s
     token = Token.objects.create(user=user).key
     with path.open("rb") as stream:
         environ = RequestFactory()._base_environ(
-            PATH_INFO="/api/upload", REQUEST_METHOD="POST", HTTP_AUTHORIZATION=f"Token {token}",
+            PATH_INFO="/api/upload", QUERY_STRING="wait=3600", REQUEST_METHOD="POST",
+            HTTP_AUTHORIZATION=f"Token {token}",
             CONTENT_TYPE=f"multipart/form-data; boundary={boundary}", CONTENT_LENGTH=str(path.stat().st_size),
             **{"wsgi.input": stream},
         )

@@ -22,7 +22,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from cacheops.conf import DEFAULTS
+from logdash.broker import next_redis_db
 from logdash.services import free_port
+from tests.celery_worker import WorkerProcess
 from tests.reliability.app import App, AppDatabase, app_environment, prepare_database
 from tests.reliability.load import LoadGenerator, summarise
 
@@ -42,11 +44,16 @@ def database(tmp_path_factory, engine) -> AppDatabase:
 
 @pytest.fixture
 def app(database, engine, private_redis, tmp_path) -> Iterator[App]:
+    """gunicorn, and a Celery worker that indexes its uploads (on its Redis, next database)."""
     environment = app_environment(DATABASE_URL=database.url, ELASTICSEARCH_URL=engine, REDIS_URL=private_redis.url,
-                                  DJANGO_SETTINGS_MODULE="tests.reliability.short_ttl_settings")
+                                  DJANGO_SETTINGS_MODULE="tests.reliability.short_ttl_settings",
+                                  MEDIA_ROOT=str(tmp_path / "media"))
+    worker = WorkerProcess(tmp_path, broker_url=next_redis_db(private_redis.url), queue="celery", settings={},
+                           base_settings="tests.reliability.short_ttl_settings", environment=environment).start()
     served = App(environment, tmp_path / "gunicorn.log").start()
     yield served
     served.stop()
+    worker.stop()
 
 
 def upload(base_url: str, token: str, number: int) -> tuple[int, float, float]:
@@ -60,7 +67,7 @@ def upload(base_url: str, token: str, number: int) -> tuple[int, float, float]:
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
     began = time.monotonic()
     try:
-        connection.request("POST", "/api/upload", body=body, headers={
+        connection.request("POST", "/api/upload?wait=60", body=body, headers={
             "Authorization": f"Token {token}", "Content-Type": f"multipart/form-data; boundary={boundary}"})
         status = connection.getresponse().status
     finally:
