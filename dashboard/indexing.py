@@ -126,9 +126,13 @@ def _timestamp(line: ParsedLine, *, latest: datetime, fallback: datetime, tally:
 def check_engine_budget() -> None:
     """Refuse an upload (EngineFull, 507) while the embedded engine already holds its LOGDASH_EMBEDDED_MAX_DOCS.
 
-    Checked before a job is queued; the job checks again line by line as it indexes.
+    Checked before a job is queued; the job checks again line by line as it indexes. An engine that
+    does not answer now is not a reason to refuse: the job waits for it with its retries.
     """
-    _Budget.measure()
+    try:
+        _Budget.measure()
+    except client.SearchUnavailable:
+        logger.info("The embedded engine's line budget was not checked before queueing: the engine did not answer.")
 
 
 def _documents(lines: Iterable[ParsedLine], upload: Upload, tally: _Tally,

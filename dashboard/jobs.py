@@ -148,23 +148,26 @@ def run(upload: Upload, fileobj: BinaryIO, *, progress: Callable[[int], None] | 
     except InvalidLogFile as exc:
         _fail(upload, "invalid_file", str(exc), bytes_read=reader.bytes_read)
         return None
+    # The engine's own text goes to the log, never into `error`, which clients read (dashboard/exceptions.py).
     except SearchUnavailable as exc:
+        logger.warning("Upload %s: the search engine did not answer: %s", upload.pk, exc)
         if not final_attempt:
             Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.QUEUED, bytes_read=0, progress_at=None,
-                                                       error=f"Retrying: the search engine did not answer: {exc}")
+                                                       error="Retrying: the search engine did not answer.")
             raise
         attempts = Upload.objects.filter(pk=upload.pk).values_list("attempts", flat=True).first()
         _fail(upload, "search_unavailable",
-              f"The search engine did not answer after {attempts} attempts ({exc}). Its partial lines were removed. "
+              f"The search engine did not answer after {attempts} attempts. Its partial lines were removed. "
               "Check that the search engine (ELASTICSEARCH_URL) is up, then upload the file again.",
               bytes_read=reader.bytes_read)
         return None
-    except SearchRefused as exc:  # a document we built was refused: our bug, logged by the client
-        _fail(upload, "search_refused", f"{exc.detail} Its partial lines were removed.", bytes_read=reader.bytes_read)
+    except SearchRefused:  # a document we built was refused: our bug, logged by the client with the engine's reason
+        _fail(upload, "search_refused", "The search engine refused a line logdash built: this is a bug and it has "
+                                        "been logged. Its partial lines were removed.", bytes_read=reader.bytes_read)
         return None
     except Exception as exc:
         logger.exception("Upload %s failed", upload.pk)
-        _fail(upload, "internal", f"Ingestion failed on an unexpected error ({type(exc).__name__}: {exc}); it has "
+        _fail(upload, "internal", f"Ingestion failed on an unexpected error ({type(exc).__name__}); it has "
                                   "been logged. Upload the file again, or report it if it fails again.",
               bytes_read=reader.bytes_read)
         return None

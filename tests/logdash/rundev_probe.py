@@ -90,8 +90,13 @@ def main() -> None:
         "second_run_output": second.stdout + second.stderr,
         "pids": pids,
         "alive_after_stop": [pid for pid in pids if process_is_alive(pid)],
-        "output": "".join(output)[-4000:],
+        # The start (what was found or started) and the end (how it stopped): the access log between can be long.
+        "output": _head_and_tail("".join(output)),
     }))
+
+
+def _head_and_tail(text: str, size: int = 4000) -> str:
+    return text if len(text) <= 2 * size else f"{text[:size]}\n[...]\n{text[-size:]}"
 
 
 if __name__ == "__main__":
