@@ -151,8 +151,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Publishing gives up after these retries (then the upload is answered 503).
     "max_retries": 1,
 }
-# Periodic tasks for `celery -A logdash beat`: none yet (index retention will add its own here).
-CELERY_BEAT_SCHEDULE: dict = {}
+# Periodic tasks for `celery -A logdash beat` (`make run` runs the beat inside its worker): retention,
+# every LOGDASH_RETENTION_INTERVAL seconds (it removes nothing while no retention is set).
+LOGDASH_RETENTION_INTERVAL = float(os.environ.get("LOGDASH_RETENTION_INTERVAL", "3600"))
+CELERY_BEAT_SCHEDULE: dict = {
+    "apply-retention": {"task": "dashboard.apply_retention", "schedule": LOGDASH_RETENTION_INTERVAL},
+}
 
 # Only the dev runner (`make run`) uses these, to create the demo superuser.
 LOGDASH_ADMIN_USER = os.environ.get("LOGDASH_ADMIN_USER", "admin")

@@ -221,3 +221,32 @@ def test_a_worker_killed_mid_file_leaves_its_job_to_another_that_indexes_every_l
     assert final["status"] == "complete", (final, second.log() if second else "")
     assert (final["lines_read"], final["lines_indexed"], final["attempts"]) == (8000, 8000, 2)
     assert lines_in_engine(final["id"]) == (8000, 8000)
+
+
+def test_retention_runs_as_a_periodic_task_on_the_worker(api, celery_worker):
+    """`dashboard.apply_retention` is what beat sends: a worker drops a product's lines past its own retention."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from dashboard.models import Product
+    from dashboard.tasks import apply_retention
+    from logdash.clock import clock
+
+    assert settings.CELERY_BEAT_SCHEDULE["apply-retention"]["task"] == apply_retention.name
+    product = Product.objects.create(name="Short-lived", slug="short-lived")
+    old = (clock.now() - timedelta(days=10)).isoformat()
+    lines = b"".join(b'{"timestamp": "%s", "level": "info", "message": "%s line %d"}\n'
+                     % ((old if n % 2 else clock.now().isoformat()).encode(), b"kept" if n % 2 == 0 else b"old", n)
+                     for n in range(10))
+    response = api.post("/api/upload?wait=30", {"file": SimpleUploadedFile("app.log", lines),
+                                                 "product": product.slug}, format="multipart")
+    assert response.status_code == 201, response.content
+    assert lines_in_engine(response.json()["id"]) == (10, 10)
+
+    Product.objects.filter(pk=product.pk).update(retention_days=2)  # the product's own retention, from now on
+    apply_retention.delay()
+    deadline = time.monotonic() + 60
+    while lines_in_engine(response.json()["id"]) != (5, 5):
+        assert time.monotonic() < deadline, "the worker did not apply the retention within 60 s"
+        time.sleep(0.2)

@@ -94,6 +94,7 @@ class Command(BaseCommand):
             )
         self.services: list[RunningService] = []
         self.temporary_metrics_dir: str | None = None
+        self.beat_dir: str | None = None
         signal.signal(signal.SIGTERM, self._on_sigterm)
         try:
             self._run(host, port, workers, demo_lines)
@@ -205,8 +206,13 @@ class Command(BaseCommand):
     def _start_worker(self, environment: list[str], broker_url: str) -> None:
         """One Celery worker beside gunicorn, on the same services: it indexes the uploads (dashboard/tasks.py)."""
         variables = {**os.environ, **dict(item.split("=", 1) for item in environment)}
+        # --beat: one machine, so the worker also sends the periodic tasks (retention); production runs
+        # `celery -A logdash beat` once, beside any number of workers.
+        self.beat_dir = tempfile.mkdtemp(prefix="logdash-beat-")
+        schedule = Path(self.beat_dir) / "celerybeat-schedule"
         command = [sys.executable, "-m", "celery", "-A", "logdash", "worker", "--loglevel", "INFO",
-                   "--concurrency", str(settings.LOGDASH_JOB_WORKERS), "--without-gossip", "--without-mingle"]
+                   "--concurrency", str(settings.LOGDASH_JOB_WORKERS), "--without-gossip", "--without-mingle",
+                   "--beat", "--schedule", str(schedule)]
         worker = subprocess.Popen(command, env=variables, preexec_fn=_die_with_parent)
         # Celery's warm shutdown (SIGTERM) finishes the job in hand; a job cut short is delivered again later.
         self.services.append(RunningService("celery worker", broker_url, worker, stop_grace=30))
@@ -230,5 +236,6 @@ class Command(BaseCommand):
     def _stop_all(self) -> None:
         for service in reversed(self.services):
             service.stop()
-        if self.temporary_metrics_dir:
-            shutil.rmtree(self.temporary_metrics_dir, ignore_errors=True)
+        for directory in (self.temporary_metrics_dir, self.beat_dir):
+            if directory:
+                shutil.rmtree(directory, ignore_errors=True)
