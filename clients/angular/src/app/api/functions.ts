@@ -49,6 +49,8 @@ export type { UploadLog$Params as UploadLog$Params } from './fn/upload/upload-lo
 export { uploadLog as uploadLog } from './fn/upload/upload-log';
 export type { ListUploads$Params as ListUploads$Params } from './fn/uploads/list-uploads';
 export { listUploads as listUploads } from './fn/uploads/list-uploads';
+export type { GetUpload$Params as GetUpload$Params } from './fn/uploads/get-upload';
+export { getUpload as getUpload } from './fn/uploads/get-upload';
 export type { GetUserProfile$Params as GetUserProfile$Params } from './fn/user/get-user-profile';
 export { getUserProfile as getUserProfile } from './fn/user/get-user-profile';
 export type { GetUserDashboard$Params as GetUserDashboard$Params } from './fn/user/get-user-dashboard';

@@ -5,15 +5,14 @@ import { switchMap, takeWhile } from 'rxjs/operators';
 
 import { ApiConfiguration } from '../api/api-configuration';
 import { uploadLog } from '../api/fn/upload/upload-log';
-import { Upload } from '../api/models/upload';
-import { UploadResult } from '../api/models/upload-result';
+import { UploadJob } from '../api/models/upload-job';
 import { ApiErrorView } from './api-error';
 
 /**
  * `POST /api/upload` (multipart `file`) with the bytes sent as a progress bar. The generated `uploadLog()`
  * keeps only the final response, so this one call goes through HttpClient with `reportProgress`, on the
- * generated path and types. An upload answered `processing` (background ingestion) is polled at
- * `GET /api/uploads/<id>` until it is done; otherwise the summary is the answer itself.
+ * generated path and types. The answer is the upload's job (202, `queued`): its `url`
+ * (`GET /api/uploads/<id>`) is polled every second, showing the job's own percent, until it ends.
  */
 @Component({
   selector: 'app-upload',
@@ -28,6 +27,10 @@ import { ApiErrorView } from './api-error';
         <span data-testid="upload-progress">{{ sent() }} %</span>
       }
       @if (result(); as r) {
+        @if (r.status === 'queued' || r.status === 'processing') {
+          <progress max="100" [value]="r.percent" aria-label="Lines indexed">{{ r.percent }} %</progress>
+          <span data-testid="job-progress">indexing: {{ r.percent }} %</span>
+        }
         <p data-testid="upload-summary">{{ r.filename }}: {{ r.status }}, {{ r.lines_indexed }} of {{ r.lines_read }}
           lines indexed ({{ r.detected_format }})</p>
       }
@@ -38,11 +41,11 @@ import { ApiErrorView } from './api-error';
 export class UploadView implements OnDestroy {
   private readonly http = inject(HttpClient);
   private readonly config = inject(ApiConfiguration);
-  readonly uploaded = output<UploadResult>();
+  readonly uploaded = output<UploadJob>();
   protected readonly file = signal<File | null>(null);
   protected readonly sending = signal(false);
   protected readonly sent = signal<number | null>(null);
-  protected readonly result = signal<UploadResult | null>(null);
+  protected readonly result = signal<UploadJob | null>(null);
   protected readonly error = signal<unknown>(null);
   private polling?: Subscription;
 
@@ -59,7 +62,7 @@ export class UploadView implements OnDestroy {
     this.sent.set(0);
     this.result.set(null);
     this.error.set(null);
-    this.http.post<UploadResult>(this.config.rootUrl + uploadLog.PATH, body, { reportProgress: true, observe: 'events' })
+    this.http.post<UploadJob>(this.config.rootUrl + uploadLog.PATH, body, { reportProgress: true, observe: 'events' })
       .subscribe({
         next: (event) => {
           if (event.type === HttpEventType.UploadProgress) {
@@ -73,20 +76,19 @@ export class UploadView implements OnDestroy {
       });
   }
 
-  private finish(result: UploadResult): void {
-    this.result.set(result);
-    if (result.status !== 'processing') {
+  private finish(job: UploadJob): void {
+    this.result.set(job);
+    if (job.status !== 'queued' && job.status !== 'processing') {
       this.sending.set(false);
-      this.uploaded.emit(result);
+      this.uploaded.emit(job);
       return;
     }
     this.polling = timer(500, 1000).pipe(
-      switchMap(() => this.http.get<Upload>(`${this.config.rootUrl}/api/uploads/${result.upload_id}`)),
-      takeWhile((upload) => upload.status === 'processing', true),
+      switchMap(() => this.http.get<UploadJob>(job.url)),
+      takeWhile((current) => current.status === 'queued' || current.status === 'processing', true),
     ).subscribe({
-      next: (upload) => this.result.update((r) => r && { ...r, status: upload.status, lines_indexed: upload.lines_indexed,
-                                                           lines_read: upload.lines_read }),
-      error: () => this.sending.set(false),  // no /api/uploads/<id> on this server: the summary stands
+      next: (current) => this.result.set(current),
+      error: (error) => { this.error.set(error); this.sending.set(false); },
       complete: () => { this.sending.set(false); this.uploaded.emit(this.result()!); },
     });
   }

@@ -7,6 +7,7 @@ import { UploadStatusEnum } from './upload-status-enum';
  * Each possible value of `UploadStatusEnum`
  */
 export const UPLOAD_STATUS_ENUM: UploadStatusEnum[] = [
+  'queued',
   'processing',
   'complete',
   'failed'

@@ -3,9 +3,10 @@
 
 
 /**
+ * * `queued` - Queued
  * * `processing` - Processing
  * * `complete` - Complete
  * * `failed` - Failed
  */
-export type UploadStatusEnum = 'processing' | 'complete' | 'failed';
+export type UploadStatusEnum = 'queued' | 'processing' | 'complete' | 'failed';
 

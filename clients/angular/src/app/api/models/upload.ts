@@ -26,18 +26,23 @@ export interface Upload {
   level_share: number | null;
 
   /**
+   * Lines already older than the retention when uploaded: counted, not indexed.
+   */
+  lines_expired: number;
+
+  /**
    * Lines dated more than a day after the upload: indexed at the upload's time instead.
    */
   lines_future: number;
   lines_indexed: number;
   lines_read: number;
   lines_unparsed: number;
-  owner: string;
+  owner: string | null;
 
   /**
    * Stored on every log line of this product.
    */
-  product: string;
+  product: string | null;
   requested_format: string;
   size_bytes: number;
   status: UploadStatusEnum;

@@ -10,9 +10,9 @@ import { BaseService } from '../base-service';
 import { ApiConfiguration } from '../api-configuration';
 import { StrictHttpResponse } from '../strict-http-response';
 
+import { UploadJob } from '../models/upload-job';
 import { uploadLog } from '../fn/upload/upload-log';
 import { UploadLog$Params } from '../fn/upload/upload-log';
-import { UploadResult } from '../models/upload-result';
 
 @Injectable({ providedIn: 'root' })
 export class UploadService extends BaseService {
@@ -24,30 +24,38 @@ export class UploadService extends BaseService {
   static readonly UploadLogPath = '/api/upload';
 
   /**
-   * Upload a log file (multipart `file`, optional `product` slug): parse it and index every line.
+   * Upload a log file (multipart `file`, optional `product` slug): stored and queued, indexed by a worker.
+   *
+   * Answers 202 with the upload's URL (`Location`, and `url` in the body) without reading a line; follow it
+   * with GET /api/uploads/<id>. `?wait=<seconds>` waits that long for the job: 201 with the summary if it
+   * ended complete, the error if it failed (400 for a bad file), else still 202.
    *
    * This method provides access to the full `HttpResponse`, allowing access to response headers.
    * To access only the response body, use `uploadLog()` instead.
    *
    * This method sends `multipart/form-data` and handles request body of type `multipart/form-data`.
    */
-  uploadLog$Response(params: UploadLog$Params, context?: HttpContext): Observable<StrictHttpResponse<UploadResult>> {
+  uploadLog$Response(params: UploadLog$Params, context?: HttpContext): Observable<StrictHttpResponse<UploadJob>> {
     const obs = uploadLog(this.http, this.rootUrl, params, context);
     return obs;
   }
 
   /**
-   * Upload a log file (multipart `file`, optional `product` slug): parse it and index every line.
+   * Upload a log file (multipart `file`, optional `product` slug): stored and queued, indexed by a worker.
+   *
+   * Answers 202 with the upload's URL (`Location`, and `url` in the body) without reading a line; follow it
+   * with GET /api/uploads/<id>. `?wait=<seconds>` waits that long for the job: 201 with the summary if it
+   * ended complete, the error if it failed (400 for a bad file), else still 202.
    *
    * This method provides access only to the response body.
    * To access the full response (for headers, for example), `uploadLog$Response()` instead.
    *
    * This method sends `multipart/form-data` and handles request body of type `multipart/form-data`.
    */
-  uploadLog(params: UploadLog$Params, context?: HttpContext): Observable<UploadResult> {
+  uploadLog(params: UploadLog$Params, context?: HttpContext): Observable<UploadJob> {
     const resp = this.uploadLog$Response(params, context);
     return resp.pipe(
-      map((r: StrictHttpResponse<UploadResult>): UploadResult => r.body)
+      map((r: StrictHttpResponse<UploadJob>): UploadJob => r.body)
     );
   }
 

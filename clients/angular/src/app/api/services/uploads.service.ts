@@ -10,9 +10,12 @@ import { BaseService } from '../base-service';
 import { ApiConfiguration } from '../api-configuration';
 import { StrictHttpResponse } from '../strict-http-response';
 
+import { getUpload } from '../fn/uploads/get-upload';
+import { GetUpload$Params } from '../fn/uploads/get-upload';
 import { listUploads } from '../fn/uploads/list-uploads';
 import { ListUploads$Params } from '../fn/uploads/list-uploads';
 import { PaginatedUploadList } from '../models/paginated-upload-list';
+import { UploadJob } from '../models/upload-job';
 
 @Injectable({ providedIn: 'root' })
 export class UploadsService extends BaseService {
@@ -48,6 +51,37 @@ export class UploadsService extends BaseService {
     const resp = this.listUploads$Response(params, context);
     return resp.pipe(
       map((r: StrictHttpResponse<PaginatedUploadList>): PaginatedUploadList => r.body)
+    );
+  }
+
+  /** Path part for operation `getUpload()` */
+  static readonly GetUploadPath = '/api/uploads/{id}';
+
+  /**
+   * One upload and its job's progress: status, bytes and lines read, lines indexed, percent and rate.
+   *
+   * This method provides access to the full `HttpResponse`, allowing access to response headers.
+   * To access only the response body, use `getUpload()` instead.
+   *
+   * This method doesn't expect any request body.
+   */
+  getUpload$Response(params: GetUpload$Params, context?: HttpContext): Observable<StrictHttpResponse<UploadJob>> {
+    const obs = getUpload(this.http, this.rootUrl, params, context);
+    return obs;
+  }
+
+  /**
+   * One upload and its job's progress: status, bytes and lines read, lines indexed, percent and rate.
+   *
+   * This method provides access only to the response body.
+   * To access the full response (for headers, for example), `getUpload$Response()` instead.
+   *
+   * This method doesn't expect any request body.
+   */
+  getUpload(params: GetUpload$Params, context?: HttpContext): Observable<UploadJob> {
+    const resp = this.getUpload$Response(params, context);
+    return resp.pipe(
+      map((r: StrictHttpResponse<UploadJob>): UploadJob => r.body)
     );
   }
 

@@ -7,16 +7,22 @@ import { filter, map } from 'rxjs/operators';
 import { StrictHttpResponse } from '../../strict-http-response';
 import { RequestBuilder } from '../../request-builder';
 
+import { UploadJob } from '../../models/upload-job';
 import { UploadLogRequest } from '../../models/upload-log-request';
-import { UploadResult } from '../../models/upload-result';
 
 export interface UploadLog$Params {
+
+/**
+ * Seconds to wait for the job to end (at most UPLOAD_MAX_WAIT_SECONDS): the summary then comes in the answer (201), else it is a 202.
+ */
+  wait?: number;
       body: UploadLogRequest
 }
 
-export function uploadLog(http: HttpClient, rootUrl: string, params: UploadLog$Params, context?: HttpContext): Observable<StrictHttpResponse<UploadResult>> {
+export function uploadLog(http: HttpClient, rootUrl: string, params: UploadLog$Params, context?: HttpContext): Observable<StrictHttpResponse<UploadJob>> {
   const rb = new RequestBuilder(rootUrl, uploadLog.PATH, 'post');
   if (params) {
+    rb.query('wait', params.wait, {});
     rb.body(params.body, 'multipart/form-data');
   }
 
@@ -25,7 +31,7 @@ export function uploadLog(http: HttpClient, rootUrl: string, params: UploadLog$P
   ).pipe(
     filter((r: any): r is HttpResponse<any> => r instanceof HttpResponse),
     map((r: HttpResponse<any>) => {
-      return r as StrictHttpResponse<UploadResult>;
+      return r as StrictHttpResponse<UploadJob>;
     })
   );
 }
