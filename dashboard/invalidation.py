@@ -139,7 +139,8 @@ def note_search(params: Any) -> bool:
 
 
 def invalidate_after_upload(owner_id: int | None, *, upload_id: int | None = None, product: str = "",
-                            generalised_patterns: Iterable[str] = (), newest_line: datetime | None = None) -> None:
+                            generalised_patterns: Iterable[str] = (), oldest_line: datetime | None = None,
+                            newest_line: datetime | None = None) -> None:
     """New (or removed) lines change the dashboard, the trends, the searches and the uploader's own answers.
 
     With the `upload_id` of an indexed upload, only the searches its lines (or the lines of the
@@ -149,7 +150,8 @@ def invalidate_after_upload(owner_id: int | None, *, upload_id: int | None = Non
     touched = None
     generalised = list(generalised_patterns)
     if upload_id is not None:
-        touched = searches_touched_by(upload_id, product=product, generalised_patterns=generalised)
+        touched = searches_touched_by(upload_id, product=product, generalised_patterns=generalised,
+                                      lines_between=(oldest_line, newest_line))
     if touched is None:
         invalidate(types=UPLOAD_AFFECTS, scopes=scopes)
         return
@@ -157,8 +159,13 @@ def invalidate_after_upload(owner_id: int | None, *, upload_id: int | None = Non
     invalidate(types=INDEXED_UPLOAD_AFFECTS, scopes=[*scopes, *analytics, *touched])
 
 
-def searches_touched_by(upload_id: int, *, product: str, generalised_patterns: list[str]) -> list[str] | None:
-    """The scopes of the noted searches that match a line of the upload; None when that cannot be told."""
+def searches_touched_by(upload_id: int, *, product: str, generalised_patterns: list[str],
+                        lines_between: tuple[datetime | None, datetime | None] = (None, None)) -> list[str] | None:
+    """The scopes of the noted searches that match a line of the upload; None when that cannot be told.
+
+    The upload's lines lie in the partitions of `lines_between` (its oldest and newest line), so each
+    check reads only those, unless a template it generalised shows in lines of any day.
+    """
     from dashboard import client, queries
     from dashboard.exceptions import SearchUnavailable
     from dashboard.serializers import LogFilterSerializer
@@ -169,13 +176,24 @@ def searches_touched_by(upload_id: int, *, product: str, generalised_patterns: l
         return None
     if len(noted) > MAX_CHECKED_SEARCHES:
         return None
+    partitions: list[str] = []
+    oldest, newest = lines_between
+    if not generalised_patterns and oldest is not None and newest is not None:
+        try:
+            partitions = list(client.within(queries.upload_lines_query(upload_id), oldest,
+                                            newest + timedelta(seconds=1))._index or [])
+        except SearchUnavailable:
+            return None
     checks: list[tuple[str, Any]] = []
     for filters in noted:
         params = LogFilterSerializer(data=QueryDict(filters))
         if params.is_valid():  # an invalid search answered 400, which is never cached
             criteria = params.to_criteria()
-            checks.append((search_scope_of(filters), queries.touched_query(
-                criteria, upload_id=upload_id, product=product, pattern_ids=generalised_patterns)))
+            query = queries.touched_query(criteria, upload_id=upload_id, product=product,
+                                          pattern_ids=generalised_patterns)
+            if partitions:
+                query = query.index().index(*partitions)
+            checks.append((search_scope_of(filters), query))
     if not checks:
         return []
     try:
