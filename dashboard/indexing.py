@@ -78,8 +78,8 @@ class _Tally:
     unparsed: int = 0
     future: int = 0
     generalised_patterns: set[str] = field(default_factory=set)
-    oldest: datetime | None = None
     newest: datetime | None = None
+    partitions: set[str] = field(default_factory=set)  # the indices the lines were written to
     expired: int = 0
     sent: int = 0
 
@@ -166,11 +166,11 @@ def _documents(lines: Iterable[ParsedLine], upload: Upload, tally: _Tally,
         message = line.message[:max_chars]
         if tally.newest is None or moment > tally.newest:
             tally.newest = moment
-        if tally.oldest is None or moment < tally.oldest:
-            tally.oldest = moment
+        partition = router.index_for(moment)
+        tally.partitions.add(partition)
         yield {
             "_id": f"{upload.pk}-{line.line_number}",
-            "_index": router.index_for(moment),
+            "_index": partition,
             "_source": {
                 "@timestamp": moment.isoformat(),
                 "level": line.level,
@@ -230,7 +230,7 @@ def ingest_file(upload: Upload, fileobj: BinaryIO, *, progress: Callable[[int], 
     product = upload.product.slug if upload.product_id else ""
     transaction.on_commit(lambda: invalidate_after_upload(upload.owner_id, upload_id=upload.pk, product=product,
                                                           generalised_patterns=tally.generalised_patterns,
-                                                          oldest_line=tally.oldest, newest_line=tally.newest))
+                                                          partitions=tally.partitions, newest_line=tally.newest))
     metrics.record_upload(lines_indexed=indexed, seconds=perf_counter() - started)
     return IngestResult(upload.pk, upload.detected_format, tally.read, indexed, tally.unparsed, tally.future,
                         tally.expired)

@@ -139,7 +139,7 @@ def note_search(params: Any) -> bool:
 
 
 def invalidate_after_upload(owner_id: int | None, *, upload_id: int | None = None, product: str = "",
-                            generalised_patterns: Iterable[str] = (), oldest_line: datetime | None = None,
+                            generalised_patterns: Iterable[str] = (), partitions: Iterable[str] = (),
                             newest_line: datetime | None = None) -> None:
     """New (or removed) lines change the dashboard, the trends, the searches and the uploader's own answers.
 
@@ -151,7 +151,7 @@ def invalidate_after_upload(owner_id: int | None, *, upload_id: int | None = Non
     generalised = list(generalised_patterns)
     if upload_id is not None:
         touched = searches_touched_by(upload_id, product=product, generalised_patterns=generalised,
-                                      lines_between=(oldest_line, newest_line))
+                                      partitions=sorted(partitions))
     if touched is None:
         invalidate(types=UPLOAD_AFFECTS, scopes=scopes)
         return
@@ -160,11 +160,12 @@ def invalidate_after_upload(owner_id: int | None, *, upload_id: int | None = Non
 
 
 def searches_touched_by(upload_id: int, *, product: str, generalised_patterns: list[str],
-                        lines_between: tuple[datetime | None, datetime | None] = (None, None)) -> list[str] | None:
+                        partitions: list[str] = ()) -> list[str] | None:
     """The scopes of the noted searches that match a line of the upload; None when that cannot be told.
 
-    The upload's lines lie in the partitions of `lines_between` (its oldest and newest line), so each
-    check reads only those, unless a template it generalised shows in lines of any day.
+    Each check reads only the `partitions` the upload's lines were written to (a scan of every day
+    per noted search costs the engine seconds per upload), unless a template it generalised shows
+    in lines of any day.
     """
     from dashboard import client, queries
     from dashboard.exceptions import SearchUnavailable
@@ -176,14 +177,7 @@ def searches_touched_by(upload_id: int, *, product: str, generalised_patterns: l
         return None
     if len(noted) > MAX_CHECKED_SEARCHES:
         return None
-    partitions: list[str] = []
-    oldest, newest = lines_between
-    if not generalised_patterns and oldest is not None and newest is not None:
-        try:
-            partitions = list(client.within(queries.upload_lines_query(upload_id), oldest,
-                                            newest + timedelta(seconds=1))._index or [])
-        except SearchUnavailable:
-            return None
+    partitions = [] if generalised_patterns else list(partitions)
     checks: list[tuple[str, Any]] = []
     for filters in noted:
         params = LogFilterSerializer(data=QueryDict(filters))

@@ -28,6 +28,10 @@ def by_kind(answers: list[Answer]) -> dict[str, dict]:
         served = sum(answer.x_cache in ("HIT", "STALE") for answer in group)
         summary[kind] = {
             "requests": len(group), "errors": sum(not 200 <= answer.status < 300 for answer in group),
+            # Which answers were not 2xx (0: no answer at all, a client timeout or a refused connection).
+            "error_statuses": {str(status): sum(answer.status == status for answer in group)
+                               for status in sorted({answer.status for answer in group
+                                                     if not 200 <= answer.status < 300})},
             "hit_ratio_pct": round(100 * served / len(group), 1),
             "p50_ms": round(1000 * percentile(seconds, 0.5), 1), "p99_ms": round(1000 * percentile(seconds, 0.99), 1),
         }
