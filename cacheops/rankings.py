@@ -35,10 +35,10 @@ class Ranking:
 
     def count(self, member: str) -> bool:
         """Count `member` once more; return False (logged) when Redis failed."""
-        redis = response_redis()
-        key = redis.key(make_aux_key(self.name))
 
         def increment() -> None:
+            redis = response_redis()  # inside the call: on a cluster, making the client connects
+            key = redis.key(make_aux_key(self.name))
             with redis.client.pipeline(transaction=False) as pipe:
                 pipe.zincrby(key, 1, member)
                 pipe.zremrangebyrank(key, 0, -self.size - 1)
@@ -53,10 +53,12 @@ class Ranking:
 
     def top(self, limit: int) -> list[str]:
         """The `limit` most counted members, most counted first ([] when Redis failed)."""
-        redis = response_redis()
-        key = redis.key(make_aux_key(self.name))
+        def read() -> list:
+            redis = response_redis()
+            return redis.client.zrevrange(redis.key(make_aux_key(self.name)), 0, limit - 1)
+
         try:
-            members = call_redis(lambda: redis.client.zrevrange(key, 0, limit - 1), f"read the {self.name} ranking")
+            members = call_redis(read, f"read the {self.name} ranking")
         except CacheUnavailable as exc:
             logger.warning("[CACHE] could not read the %s ranking: %s", self.name, exc)
             return []
@@ -79,11 +81,11 @@ class Recent:
 
     def touch(self, member: str) -> bool:
         """Note `member` as seen now; return False (logged) when Redis failed."""
-        redis = response_redis()
-        key = redis.key(make_aux_key(self.name))
         now = clock.time()
 
         def note() -> None:
+            redis = response_redis()
+            key = redis.key(make_aux_key(self.name))
             with redis.client.pipeline(transaction=False) as pipe:
                 pipe.zadd(key, {member: now})
                 pipe.zremrangebyscore(key, "-inf", now - self.seconds)
@@ -99,8 +101,11 @@ class Recent:
 
     def members(self) -> list[str]:
         """Every member seen within the window, most recent first; raises CacheUnavailable when Redis failed."""
-        redis = response_redis()
-        key = redis.key(make_aux_key(self.name))
         since = clock.time() - self.seconds
-        members = call_redis(lambda: redis.client.zrevrangebyscore(key, "+inf", since), f"read {self.name}")
+
+        def read() -> list:
+            redis = response_redis()
+            return redis.client.zrevrangebyscore(redis.key(make_aux_key(self.name)), "+inf", since)
+
+        members = call_redis(read, f"read {self.name}")
         return [member.decode() if isinstance(member, bytes) else member for member in members]

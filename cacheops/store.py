@@ -121,7 +121,6 @@ def bump_generations(type_names: tuple[str, ...] = (), scopes: tuple[str, ...] =
 
     One pipelined round trip of INCRs, whatever the number of entries; return the new counters.
     """
-    redis = response_redis()
     # A scope's entries may be of any type, and each type keeps its own counter of the scope (in its slot).
     names = [generation_key(name) for name in type_names] + [
         scope_generation_key(cache_type.value, scope) for scope in scopes for cache_type in CacheType]
@@ -129,6 +128,8 @@ def bump_generations(type_names: tuple[str, ...] = (), scopes: tuple[str, ...] =
         return []
 
     def incr_all() -> list[int]:
+        # The client is made inside the call: on a cluster, making it connects, and may fail like any command.
+        redis = response_redis()
         with redis.client.pipeline(transaction=False) as pipe:
             for name in names:
                 pipe.incr(redis.key(name))

@@ -101,6 +101,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                           "or a Sentinel set-up started for the session")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `single_redis` talk to one Redis on purpose; under another topology they say so and skip."""
+    topology = config.getoption("--redis-topology")
+    if topology == "single":
+        return
+    for item in items:
+        marker = item.get_closest_marker("single_redis")
+        if marker is not None:
+            item.add_marker(pytest.mark.skip(reason=f"one Redis only ({marker.args[0]}), not --redis-topology="
+                                                    f"{topology}"))
+
+
 @pytest.fixture(scope="session")
 def redis_cluster() -> Iterator[RedisCluster]:
     """A 3-primary, 3-replica Redis Cluster on ports 41000-41999, joined with redis-cli."""

@@ -26,8 +26,13 @@ from cacheops.invalidation import invalidate
 from logdash.services import _die_with_parent, free_port
 from tests.reliability.app import ROOT, AppDatabase, app_environment, prepare_database
 
+# The uvicorn process is configured for one Redis (on a cluster an async hit reads through the sync
+# cluster reader in a thread: cacheops.store.aread_entry).
+pytestmark = pytest.mark.single_redis("the uvicorn process serves one Redis")
+
 SETTINGS = """
 from logdash.settings import *  # noqa: F403
+
 
 ROOT_URLCONF = "tests.cacheops.async_urls"
 CACHES = {{**CACHES, "default": {{**CACHES["default"], "KEY_PREFIX": {prefix!r}}}}}

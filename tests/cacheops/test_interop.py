@@ -34,12 +34,14 @@ def stock(_services):
         yield caches["stock"]
 
 
+@pytest.mark.single_redis("stock django-redis has no Redis Cluster client")
 @pytest.mark.parametrize("value", ["small", BIG, 3.5, None, [1, "two"], 42])
 def test_stock_django_redis_reads_what_we_write(cache, stock, value):
     cache.set("shared", value)
     assert stock.get("shared", default="absent") == value
 
 
+@pytest.mark.single_redis("stock django-redis has no Redis Cluster client")
 @pytest.mark.parametrize("value", ["small", BIG, 3.5, None, [1, "two"], 42])
 def test_we_read_what_stock_django_redis_writes(cache, stock, value):
     stock.set("shared", value)
