@@ -190,8 +190,13 @@ def _documents(lines: Iterable[ParsedLine], upload: Upload, tally: _Tally,
 
 
 def ingest_file(upload: Upload, fileobj: BinaryIO, *, progress: Callable[[int], None] | None = None,
-                options: ParseOptions | None = None) -> IngestResult:
-    """Index every line of `fileobj` as part of `upload`; raise `InvalidLogFile` or `SearchUnavailable` on failure."""
+                options: ParseOptions | None = None,
+                before_complete: Callable[[Upload], None] | None = None) -> IngestResult:
+    """Index every line of `fileobj` as part of `upload`; raise `InvalidLogFile` or `SearchUnavailable` on failure.
+
+    `before_complete(upload)` may set more fields on the upload just before it is saved complete (a
+    job's bytes read), so no reader ever sees it complete without them.
+    """
     tally = _Tally()
     options = options or ParseOptions()
     report = ParseReport()
@@ -220,6 +225,8 @@ def ingest_file(upload: Upload, fileobj: BinaryIO, *, progress: Callable[[int], 
         upload.lines_future, upload.lines_expired = tally.future, tally.expired
         upload.completed_at = clock.now()
         report.store_on(upload)
+        if before_complete is not None:
+            before_complete(upload)
         with transaction.atomic():  # the upload completes with its rollups, or not at all
             upload.save()
             rollup.save(upload, product=upload.product.slug if upload.product_id else "")

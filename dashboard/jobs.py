@@ -144,7 +144,8 @@ def run(upload: Upload, fileobj: BinaryIO, *, progress: Callable[[int], None] | 
             progress(lines_read)
 
     try:
-        result = ingest_file(upload, reader, progress=on_progress, options=options)
+        result = ingest_file(upload, reader, progress=on_progress, options=options,
+                             before_complete=lambda done: _record_read(done, reader))
     except InvalidLogFile as exc:
         _fail(upload, "invalid_file", str(exc), bytes_read=reader.bytes_read)
         return None
@@ -173,6 +174,11 @@ def run(upload: Upload, fileobj: BinaryIO, *, progress: Callable[[int], None] | 
         return None
     Upload.objects.filter(pk=upload.pk).update(bytes_read=reader.bytes_read, progress_at=clock.now(), error="")
     return result
+
+
+def _record_read(upload: Upload, reader: CountingReader) -> None:
+    """The whole file's bytes, saved with the status `complete` (a poll never sees one without the other)."""
+    upload.bytes_read, upload.progress_at, upload.error = reader.bytes_read, clock.now(), ""
 
 
 def _fail(upload: Upload, code: str, reason: str, *, bytes_read: int | None = None) -> None:
