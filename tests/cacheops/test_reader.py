@@ -90,6 +90,7 @@ def _client_id(reader) -> int:
     return reader.connection.read_response()
 
 
+@pytest.mark.single_redis("points the cache at a private redis-server of its own")
 def test_a_timed_out_read_drops_its_connection_so_its_late_reply_is_never_read(private_redis):
     direct = redis.Redis.from_url(private_redis.url)
     direct.set(physical(KEY), b"before")
@@ -106,6 +107,7 @@ def test_a_timed_out_read_drops_its_connection_so_its_late_reply_is_never_read(p
     assert reader.read("dashboard", KEY)[1] == b"after"
 
 
+@pytest.mark.single_redis("points the cache at a private redis-server of its own")
 def test_new_cache_settings_give_a_new_reader(cache, private_redis):
     redis.Redis.from_url(private_redis.url).set(physical(KEY), b"private")
     assert get_entry_reader().read("dashboard", KEY)[1] == b"private"
