@@ -50,6 +50,8 @@ class StatsRecorder:
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._counts: defaultdict[str, int] = defaultdict(int)
+        # Counts a flush has taken and not yet written: still this process's, and still pending.
+        self._in_flight: dict[str, int] = {}
         self._ticker = ticker
         # First on every tick: the history sample taken after it sees this process's counts.
         ticker.add(self.flush, order=0)
@@ -67,33 +69,46 @@ class StatsRecorder:
             counts, self._counts = dict(self._counts), defaultdict(int)
         return counts
 
-    def give_back(self, counts: dict[str, int]) -> None:
-        with self._lock:
-            for field, value in counts.items():
-                self._counts[field] += value
-
     def pending(self) -> dict[str, int]:
+        """Return the counts not yet in Redis, including those a flush is writing right now."""
         with self._lock:
-            return dict(self._counts)
+            pending = dict(self._counts)
+            for field, value in self._in_flight.items():
+                pending[field] = pending.get(field, 0) + value
+            return pending
 
     def flush(self) -> bool:
         """Add the pending counts to the shared hash; keep them for later if Redis fails."""
         with self._flush_lock:
-            counts = self.take()
+            with self._lock:
+                counts, self._counts = dict(self._counts), defaultdict(int)
+                self._in_flight = counts
             if not counts:
                 return True
-            # One attempt, outside the breaker's accounting: a background flush must not open or
-            # close the breaker that requests rely on; failed counts wait for the next flush.
+            written = False
             try:
-                if breaker.state != breaker.CLOSED:
-                    raise CacheUnavailable("flush cache stats: skipped, the circuit breaker is open")
-                with redis_errors("flush cache stats"):
-                    _increment(counts)
-            except CacheUnavailable as exc:
-                self.give_back(counts)
-                logger.warning("[CACHE ERROR] %s; %d counters kept for the next flush", exc, len(counts))
-                return False
-            return True
+                written = self._write(counts)
+            finally:
+                with self._lock:
+                    self._in_flight = {}
+                    if not written:
+                        for field, value in counts.items():
+                            self._counts[field] += value
+            return written
+
+    @staticmethod
+    def _write(counts: dict[str, int]) -> bool:
+        # One attempt, outside the breaker's accounting: a background flush must not open or
+        # close the breaker that requests rely on; failed counts wait for the next flush.
+        try:
+            if breaker.state != breaker.CLOSED:
+                raise CacheUnavailable("flush cache stats: skipped, the circuit breaker is open")
+            with redis_errors("flush cache stats"):
+                _increment(counts)
+        except CacheUnavailable as exc:
+            logger.warning("[CACHE ERROR] %s; %d counters kept for the next flush", exc, len(counts))
+            return False
+        return True
 
     def forget(self) -> None:
         self.take()
@@ -112,6 +127,7 @@ class StatsRecorder:
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._counts = defaultdict(int)
+        self._in_flight = {}
 
 
 def _increment(counts: dict[str, int]) -> None:

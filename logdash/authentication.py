@@ -25,7 +25,6 @@ import threading
 import time
 from typing import Any
 
-import redis
 from django.conf import settings
 from django.db import transaction
 from django_redis import get_redis_connection
@@ -39,6 +38,10 @@ REVOCATION_CHANNEL = "logdash:auth:revoked-tokens"
 
 # Enough for every active token of a large deployment; the oldest go first past it.
 MAX_CACHED_TOKENS = 10_000
+
+# The listener PINGs Redis this often, and drops its table after this long without any reply.
+_PING_SECONDS = 2.0
+_SILENCE_SECONDS = 5.0
 
 
 class TokenCache:
@@ -125,17 +128,28 @@ class TokenCache:
         while self._pid == pid:
             pubsub = None
             try:
-                pubsub = _listening_client().pubsub(ignore_subscribe_messages=True)
+                pubsub = get_redis_connection("default").pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(REVOCATION_CHANNEL)
                 pubsub.get_message(timeout=1.0)  # the subscribe confirmation: we are listening from here
                 self.clear()
                 self.subscribed.set()
                 pause = 0.1
+                heard = pinged = time.monotonic()
                 while self._pid == pid:
                     message = pubsub.get_message(timeout=1.0)
-                    if message and message.get("type") == "message":
-                        data = message["data"]
-                        self.receive(data.decode() if isinstance(data, bytes) else data)
+                    now = time.monotonic()
+                    if message:
+                        heard = now
+                        if message.get("type") == "message":
+                            data = message["data"]
+                            self.receive(data.decode() if isinstance(data, bytes) else data)
+                    # A PING every 2 s, answered on the subscription itself, notices a hung server or a
+                    # partition: on one Redis, a Sentinel primary or a cluster node alike.
+                    if now - heard > _SILENCE_SECONDS:
+                        raise ConnectionError(f"no answer from Redis for {_SILENCE_SECONDS} s")
+                    if now - pinged >= _PING_SECONDS:
+                        pubsub.ping()
+                        pinged = now
             except Exception as exc:
                 if self.subscribed.is_set():
                     logger.warning("Token revocations are not reaching this process (%s); tokens are read from "
@@ -161,13 +175,6 @@ def _copy_instance(instance: Any) -> Any:
     copied._state = copy.copy(instance._state)
     copied._state.fields_cache = {}
     return copied
-
-
-def _listening_client() -> redis.Redis:
-    """A client of the cache's Redis with its own pool, pinging every 2 s so a hung server is noticed."""
-    pool = get_redis_connection("default").connection_pool
-    kwargs = {**pool.connection_kwargs, "health_check_interval": 2}
-    return redis.Redis(connection_pool=redis.ConnectionPool(connection_class=pool.connection_class, **kwargs))
 
 
 token_cache = TokenCache()

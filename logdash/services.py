@@ -89,8 +89,11 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
-def start_search_engine(*, startup_timeout: float = 30.0) -> RunningService:
+def start_search_engine(*, startup_timeout: float = 30.0, niceness: int = 0) -> RunningService:
     """Start osmem-server on a free port, Japanese analysis off, tied to this process.
+
+    `niceness` lowers its CPU priority (the dev runner's LOGDASH_EMBEDDED_ENGINE_NICENESS), so that
+    indexing an upload yields the CPU to the web tier on a shared machine.
 
     The server prints one JSON line with its URL when ready; stdout is drained afterwards
     so a chatty server can never block on a full pipe.
@@ -102,7 +105,8 @@ def start_search_engine(*, startup_timeout: float = 30.0) -> RunningService:
     except OsmemError as exc:
         raise ServiceError(f"The embedded search engine (osmem-server) is not installed: {exc}") from exc
     args = [binary, "-addr", "127.0.0.1:0", "-no-ja", "-parent-pid", str(os.getpid())]
-    process = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                               preexec_fn=(lambda: os.setpriority(os.PRIO_PROCESS, 0, niceness)) if niceness else None)
     ready: dict = {}
 
     def read_stdout() -> None:

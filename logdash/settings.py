@@ -166,6 +166,24 @@ LOGDASH_WEB_WORKERS = int(os.environ.get("LOGDASH_WEB_WORKERS", "2"))
 LOGDASH_WEB_THREADS = int(os.environ.get("LOGDASH_WEB_THREADS", "8"))
 LOGDASH_JOB_WORKERS = int(os.environ.get("LOGDASH_JOB_WORKERS", "1"))  # processes of `make run`'s Celery worker
 
+
+def _env_niceness(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.lstrip("-").isdigit() or not 0 <= int(raw) <= 19:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a niceness from 0 (normal CPU priority) to 19 (lowest); "
+                                   f"set one, or unset it for the default ({default}).")
+    return int(raw)
+
+
+# CPU priority of background work on a machine it shares with the web tier: a cached hit must not wait
+# behind ingestion. LOGDASH_WORKER_NICENESS lowers the Celery worker's job processes (logdash/celery.py);
+# LOGDASH_EMBEDDED_ENGINE_NICENESS the embedded search engine the dev runner starts, which does the
+# indexing half of an upload. 0 keeps normal priority (what a dedicated worker machine wants).
+LOGDASH_WORKER_NICENESS = _env_niceness("LOGDASH_WORKER_NICENESS", 10)
+LOGDASH_EMBEDDED_ENGINE_NICENESS = _env_niceness("LOGDASH_EMBEDDED_ENGINE_NICENESS", 10)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -261,7 +279,10 @@ if REDIS_CLUSTER_NODES:
 elif REDIS_SENTINELS:
     # django-redis asks the Sentinels for the primary of REDIS_SENTINEL_MASTER, and again after a failover.
     _REDIS_LOCATION = f"redis://{REDIS_SENTINEL_MASTER}/{REDIS_SENTINEL_DB}"
+    # The pool class is named here although the factory defaults to it: the factory writes its default
+    # into this dict, and anything copying these OPTIONS should see it was put there on purpose.
     _REDIS_OPTIONS.update(CONNECTION_FACTORY="django_redis.pool.SentinelConnectionFactory",
+                          CONNECTION_POOL_CLASS="redis.sentinel.SentinelConnectionPool",
                           SENTINELS=REDIS_SENTINELS,
                           SENTINEL_KWARGS={"socket_timeout": _REDIS_OPTIONS["SOCKET_TIMEOUT"],
                                            "socket_connect_timeout": _REDIS_OPTIONS["SOCKET_CONNECT_TIMEOUT"]})

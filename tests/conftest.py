@@ -145,6 +145,7 @@ def cluster_cache(base: dict, cluster: RedisCluster) -> dict:
 def sentinel_cache(base: dict, setup: RedisSentinelSetup) -> dict:
     """`base` pointed at the Sentinel set-up, as settings.py does for REDIS_SENTINELS."""
     options = {**base.get("OPTIONS", {}), "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
+               "CONNECTION_POOL_CLASS": "redis.sentinel.SentinelConnectionPool",
                "SENTINELS": [(host, int(port)) for host, port in (node.split(":") for node in setup.sentinels)]}
     return {**base, "LOCATION": f"redis://{setup.master_name}/0", "OPTIONS": options}
 

@@ -77,7 +77,9 @@ class PreparedData:
     @classmethod
     def create(cls, *, users: int, operators: int, demo_lines: int) -> PreparedData:
         folder = Path(tempfile.mkdtemp(prefix="logdash-traffic-"))
-        engine = start_search_engine()
+        from django.conf import settings
+
+        engine = start_search_engine(niceness=settings.LOGDASH_EMBEDDED_ENGINE_NICENESS)  # as `make run` starts it
         database = folder / "prepared.sqlite3"
         done = subprocess.run(
             [sys.executable, "-c", _SETUP, str(users), str(operators), str(demo_lines), PASSWORD], cwd=ROOT,

@@ -80,8 +80,9 @@ def caches_with_unreachable() -> dict:
     return configured
 
 
-# What points a cache at a cluster or at Sentinels rather than at its LOCATION.
-_TOPOLOGY_OPTIONS = ("CONNECTION_FACTORY", "CLUSTER_NODES", "SENTINELS", "SENTINEL_KWARGS")
+# What points a cache at a cluster or at Sentinels rather than at its LOCATION. django-redis's
+# SentinelConnectionFactory also writes CONNECTION_POOL_CLASS into the OPTIONS dict it is given.
+_TOPOLOGY_OPTIONS = ("CONNECTION_FACTORY", "CONNECTION_POOL_CLASS", "CLUSTER_NODES", "SENTINELS", "SENTINEL_KWARGS")
 
 
 def single_redis_cache(url: str, **options: object) -> dict:

@@ -192,7 +192,6 @@ class TestRequestsWhileRedisIsDown:
         assert api.get("/echo", **JSON)["X-Cache"] == "HIT"
 
 
-@pytest.mark.single_redis("a private redis-server of its own, killed and restarted")
 @pytest.mark.django_db
 @pytest.mark.urls("tests.cacheops.urls")
 def test_killing_redis_mid_way_leaves_every_request_answered(sleeps):

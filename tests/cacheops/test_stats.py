@@ -6,9 +6,11 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
+import redis
 from django.conf import settings
 from django.test import override_settings
 
@@ -89,6 +91,28 @@ def test_counts_survive_an_outage_and_are_flushed_later(redis_down):
     with override_settings(CACHEOPS={}):
         after = get_cache_stats()
     assert (after["is_available"], after["hits"]) == (True, 2)
+
+
+def test_counts_a_slow_failing_flush_is_writing_are_still_pending(monkeypatch):
+    # A Sentinel or cluster outage fails slowly: a stats read meanwhile must still see this process's counts.
+    writing, fail = threading.Event(), threading.Event()
+
+    def slow_failure(counts):
+        writing.set()
+        fail.wait(5)
+        raise redis.ConnectionError("the primary is gone")
+
+    monkeypatch.setattr("cacheops.stats._increment", slow_failure)
+    recorder = StatsRecorder(Ticker())
+    recorder.record_field(stats.make_field("search", stats.HIT))
+    flusher = threading.Thread(target=recorder.flush)
+    flusher.start()
+    assert writing.wait(5)
+    assert recorder.pending() == {"search:hits": 1}
+    fail.set()
+    flusher.join()
+    assert recorder.pending() == {"search:hits": 1}
+    recorder.stop()
 
 
 def test_the_fork_child_does_not_inherit_pending_counts():

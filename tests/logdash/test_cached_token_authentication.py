@@ -7,16 +7,20 @@ takes effect on the next request in this process and, through Redis pub/sub, in 
 
 from __future__ import annotations
 
+import signal
 import time
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django_redis import get_redis_connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from logdash.authentication import REVOCATION_CHANNEL, token_cache
+from logdash.authentication import REVOCATION_CHANNEL, TokenCache, token_cache
+from logdash.services import start_redis
+from tests.cacheops.conftest import single_redis_cache
 
 pytestmark = pytest.mark.django_db
 
@@ -122,6 +126,27 @@ def test_nothing_is_kept_while_revocations_cannot_be_heard(alice, listening):
         assert token_queries(client) == (200, 1)
     finally:
         token_cache.subscribed.set()
+
+
+def test_a_hung_redis_empties_the_table_within_seconds(alice):
+    """A hung server (or a partition) delivers no revocation: the listener's PINGs notice and the table empties."""
+    service = start_redis()
+    listener = TokenCache()
+    try:
+        with override_settings(CACHES={"default": single_redis_cache(service.url)}):
+            listener.get("nothing")
+            assert listener.subscribed.wait(10), "the listener did not subscribe to the private Redis"
+            service.process.send_signal(signal.SIGSTOP)
+            began = time.monotonic()
+            while listener.subscribed.is_set():
+                assert time.monotonic() - began < 10, "the listener still trusts its table 10 s into the hang"
+                time.sleep(0.05)
+            service.process.send_signal(signal.SIGCONT)
+            assert listener.subscribed.wait(15), "the listener did not subscribe again once Redis answered"
+    finally:
+        listener._pid = None  # the listener's loop ends when the pid it serves is no longer its own
+        service.process.send_signal(signal.SIGCONT)
+        service.stop()
 
 
 def test_zero_seconds_turns_the_table_off(alice, listening, settings):

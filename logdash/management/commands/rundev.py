@@ -111,7 +111,7 @@ class Command(BaseCommand):
     def _start_services(self) -> dict[str, Any]:
         overrides: dict[str, Any] = {}
         if not settings.ELASTICSEARCH_URL:
-            engine = start_search_engine()
+            engine = start_search_engine(niceness=settings.LOGDASH_EMBEDDED_ENGINE_NICENESS)
             self.services.append(engine)
             overrides.update(ELASTICSEARCH_URL=engine.url, ELASTICSEARCH_FLAVOR="osmem")
             self.stdout.write(f"Search engine: embedded osmem-server at {engine.url} (pid {engine.pid})")
