@@ -16,7 +16,11 @@ CONCURRENT = 32
 
 
 class CountingProxy:
-    """Forwards every request to the search engine and counts them: all, and the searches among them."""
+    """Forwards every request to the search engine and counts them: all, and the searches among them.
+
+    A multi-search counts as the searches it carries (a header line and a body line each): one
+    request that asks the engine 500 questions is 500 queries of work.
+    """
 
     def __init__(self, upstream: str) -> None:
         self.upstream, self.searches, self.requests, self.lock = upstream, 0, 0, threading.Lock()
@@ -31,7 +35,10 @@ class CountingProxy:
                 body = self.rfile.read(length) if length else None
                 with proxy.lock:
                     proxy.requests += 1
-                    if "_search" in self.path or "_msearch" in self.path or "_count" in self.path:
+                    if "_msearch" in self.path:
+                        lines = [line for line in (body or b"").splitlines() if line.strip()]
+                        proxy.searches += max(1, len(lines) // 2)
+                    elif "_search" in self.path or "_count" in self.path:
                         proxy.searches += 1
                 headers = {k: v for k, v in self.headers.items() if k.lower() in ("content-type", "accept")}
                 request = urllib.request.Request(proxy.upstream + self.path, data=body, method=self.command,

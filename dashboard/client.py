@@ -25,7 +25,7 @@ from django.dispatch import receiver
 from elastic_transport import ApiError, TransportError, Urllib3HttpNode
 from elasticsearch import Elasticsearch, helpers
 from elasticsearch import exceptions as es_exceptions
-from elasticsearch_dsl import MultiSearch, Search
+from elasticsearch_dsl import Search
 from elasticsearch_dsl.response import Response
 
 from dashboard.conf import dashboard_settings
@@ -307,17 +307,13 @@ def count(search: Search) -> int:
             return 0
 
 
-def any_matches(searches: list[Search]) -> list[bool]:
-    """Whether each search matches at least one document, in one multi-search request."""
-    multi = MultiSearch(index=dashboard_settings.INDEX_ALIAS)
-    for search in searches:
-        multi = multi.add(search)
-    with timed_search_query(), search_errors():
-        try:
-            responses = multi.using(get_client()).execute()
-        except es_exceptions.NotFoundError:
-            return [False] * len(searches)
-    return [response.hits.total.value > 0 for response in responses]
+def fetch_lines(search: Search, *, limit: int) -> tuple[int, list[dict[str, Any]]]:
+    """How many lines `search` selects, and the sources of up to `limit` of them (none when there are more)."""
+    response = execute(search.extra(size=0))
+    total = response.hits.total.value
+    if total == 0 or total > limit:
+        return total, []
+    return total, [hit.to_dict() for hit in execute(search[:limit])]
 
 
 def refresh() -> None:

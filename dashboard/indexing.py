@@ -46,6 +46,7 @@ from dashboard.patterns.store import PatternAssigner
 from dashboard.queries import upload_lines_query
 from dashboard.retention import retention_cutoff
 from dashboard.rollups import RollupCounter
+from dashboard.upload_summary import LineSummary
 from logdash.clock import clock
 
 logger = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class _Tally:
     generalised_patterns: set[str] = field(default_factory=set)
     newest: datetime | None = None
     partitions: set[str] = field(default_factory=set)  # the indices the lines were written to
+    lines: LineSummary = field(default_factory=LineSummary)  # what the cached searches are tested against
     expired: int = 0
     sent: int = 0
 
@@ -168,6 +170,8 @@ def _documents(lines: Iterable[ParsedLine], upload: Upload, tally: _Tally,
             tally.newest = moment
         partition = router.index_for(moment)
         tally.partitions.add(partition)
+        tally.lines.add(message=message, level=line.level, source=line.source, product=product,
+                        pattern_id=pattern.get("pattern_id", ""), moment=moment)
         yield {
             "_id": f"{upload.pk}-{line.line_number}",
             "_index": partition,
@@ -237,7 +241,7 @@ def ingest_file(upload: Upload, fileobj: BinaryIO, *, progress: Callable[[int], 
     product = upload.product.slug if upload.product_id else ""
     transaction.on_commit(lambda: invalidate_after_upload(upload.owner_id, upload_id=upload.pk, product=product,
                                                           generalised_patterns=tally.generalised_patterns,
-                                                          partitions=tally.partitions, newest_line=tally.newest))
+                                                          lines=tally.lines, newest_line=tally.newest))
     metrics.record_upload(lines_indexed=indexed, seconds=perf_counter() - started)
     return IngestResult(upload.pk, upload.detected_format, tally.read, indexed, tally.unparsed, tally.future,
                         tally.expired)

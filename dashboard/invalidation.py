@@ -15,14 +15,15 @@ their entries stale and leaves every other user's cached.
     a user saved                    that user's scope (who-am-I, profile, own dashboard)
     a product saved or deleted      product and analytics types
 
-Searches are invalidated in the manner of surrogate keys, with the search engine as the judge.
-A cached search depends on the scope `search:{digest of its filters}`, shared by all its pages,
-and every computed search notes its filters in a `Recent` set first. When an upload commits,
-one multi-search asks the engine, for each search noted within an entry's lifetime, whether any
-of the upload's lines matches its filters (or any line whose pattern template the upload
-generalised, since results show templates); only those scopes are bumped. The engine's own
-analysis decides the match, so a search the upload changed is never left cached: a search noted
-before it computed is checked at commit, and one computed after the commit saw the lines.
+Searches are invalidated in the manner of surrogate keys. A cached search depends on the scope
+`search:{digest of its filters}`, shared by all its pages, and every computed search notes its
+filters in a `Recent` set first. When an upload commits, each search noted within an entry's
+lifetime is tested against a summary of the upload's lines (`dashboard.upload_summary`: their
+words, levels, sources, patterns and time span), together with any older line whose pattern
+template the upload generalised, since results show templates; only the scopes of the searches
+those lines may match are bumped. The test can say "may match" wrongly, never "cannot match"
+wrongly, so a search the upload changed is never left cached: a search noted before it computed
+is checked at commit, and one computed after the commit saw the lines.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from cacheops.invalidation import invalidate
 from cacheops.keys import make_cache_key
 from cacheops.rankings import Recent
 from dashboard.conf import dashboard_settings
+from dashboard.upload_summary import LineSummary
 from logdash.clock import clock
 
 logger = logging.getLogger(__name__)
@@ -54,9 +56,11 @@ PRODUCT_AFFECTS = (CacheType.PRODUCT, CacheType.ANALYTICS)
 
 # What selects a search's lines; the page, its size and the cursor only choose among them.
 SEARCH_FILTERS = ("q", "level", "source", "product", "pattern_id", "from", "to")
-# Past this many distinct searches in an entry's lifetime, one multi-search would cost more than
-# the misses it saves: an upload then invalidates every search.
+# Past this many distinct searches in an entry's lifetime, checking them all would cost the worker more
+# than the misses it saves: an upload then invalidates every search.
 MAX_CHECKED_SEARCHES = 2000
+# Past this many older lines showing a template an upload generalised, it invalidates every search.
+MAX_GENERALISED_LINES = 10_000
 
 
 def user_scope(user_id: object) -> str:
@@ -139,19 +143,19 @@ def note_search(params: Any) -> bool:
 
 
 def invalidate_after_upload(owner_id: int | None, *, upload_id: int | None = None, product: str = "",
-                            generalised_patterns: Iterable[str] = (), partitions: Iterable[str] = (),
+                            generalised_patterns: Iterable[str] = (), lines: LineSummary | None = None,
                             newest_line: datetime | None = None) -> None:
     """New (or removed) lines change the dashboard, the trends, the searches and the uploader's own answers.
 
-    With the `upload_id` of an indexed upload, only the searches its lines (or the lines of the
-    pattern templates it generalised) match are invalidated; without it, every search.
+    With the `upload_id` of an indexed upload and the summary of its `lines`, only the searches
+    those lines (or the lines of the pattern templates it generalised) may match are invalidated;
+    without them, every search.
     """
     scopes = [user_scope(owner_id)] if owner_id is not None else []
     touched = None
     generalised = list(generalised_patterns)
-    if upload_id is not None:
-        touched = searches_touched_by(upload_id, product=product, generalised_patterns=generalised,
-                                      partitions=sorted(partitions))
+    if upload_id is not None and lines is not None:
+        touched = searches_touched_by(upload_id, product=product, generalised_patterns=generalised, lines=lines)
     if touched is None:
         invalidate(types=UPLOAD_AFFECTS, scopes=scopes)
         return
@@ -160,43 +164,53 @@ def invalidate_after_upload(owner_id: int | None, *, upload_id: int | None = Non
 
 
 def searches_touched_by(upload_id: int, *, product: str, generalised_patterns: list[str],
-                        partitions: list[str] = ()) -> list[str] | None:
-    """The scopes of the noted searches that match a line of the upload; None when that cannot be told.
+                        lines: LineSummary) -> list[str] | None:
+    """The scopes of the noted searches that may match a line of the upload; None when that cannot be told.
 
-    Each check reads only the `partitions` the upload's lines were written to (a scan of every day
-    per noted search costs the engine seconds per upload), unless a template it generalised shows
-    in lines of any day.
+    The upload's own lines are summarised by the job as it indexes them; the older lines whose
+    template it generalised (their answers show the new template) are read from the engine in one
+    request, and past MAX_GENERALISED_LINES every search is invalidated instead.
     """
-    from dashboard import client, queries
-    from dashboard.exceptions import SearchUnavailable
     from dashboard.serializers import LogFilterSerializer
 
     try:
         noted = _recent_searches().members()
     except CacheUnavailable:
         return None
-    if len(noted) > MAX_CHECKED_SEARCHES:
+    if len(noted) > MAX_CHECKED_SEARCHES or lines.overflowed:
         return None
-    partitions = [] if generalised_patterns else list(partitions)
-    checks: list[tuple[str, Any]] = []
+    if not noted:
+        return []
+    if generalised_patterns and not _add_generalised_lines(lines, upload_id, product, generalised_patterns):
+        return None
+    touched = []
     for filters in noted:
         params = LogFilterSerializer(data=QueryDict(filters))
-        if params.is_valid():  # an invalid search answered 400, which is never cached
-            criteria = params.to_criteria()
-            query = queries.touched_query(criteria, upload_id=upload_id, product=product,
-                                          pattern_ids=generalised_patterns)
-            if partitions:
-                query = query.index().index(*partitions)
-            checks.append((search_scope_of(filters), query))
-    if not checks:
-        return []
+        # An invalid search answered 400, which is never cached.
+        if params.is_valid() and lines.may_match(params.to_criteria()):
+            touched.append(search_scope_of(filters))
+    return touched
+
+
+def _add_generalised_lines(lines: LineSummary, upload_id: int, product: str, pattern_ids: list[str]) -> bool:
+    """Add the other lines of `product` that show a template the upload generalised; False if it cannot."""
+    from dashboard import client, queries
+    from dashboard.exceptions import SearchUnavailable
+
+    search = queries.lines_with_patterns(product, pattern_ids, other_than_upload=upload_id)
     try:
-        matched = client.any_matches([query for _, query in checks])
+        total, found = client.fetch_lines(search, limit=MAX_GENERALISED_LINES)
     except SearchUnavailable as exc:
-        logger.warning("Could not tell which cached searches upload %s changed (%s): invalidating every search.",
-                       upload_id, exc)
-        return None
-    return [scope for (scope, _), hit in zip(checks, matched, strict=True) if hit]
+        logger.warning("Could not read the lines whose template upload %s generalised (%s): invalidating every "
+                       "search.", upload_id, exc)
+        return False
+    if total > MAX_GENERALISED_LINES:
+        return False
+    for line in found:
+        lines.add(message=line.get("message", ""), level=line.get("level", ""), source=line.get("source", ""),
+                  product=line.get("product", ""), pattern_id=line.get("pattern_id", ""),
+                  moment=datetime.fromisoformat(line["@timestamp"]))
+    return not lines.overflowed
 
 
 def invalidate_user(user_id: int) -> None:

@@ -135,6 +135,11 @@ def _term_query(text: str, *, phrase: bool) -> Q:
     return Q("bool", should=[written, parts], minimum_should_match=1)
 
 
+def search_terms(q: str) -> list[str]:
+    """The terms of `q`: each "quoted phrase" (without its quotes) and each other run of non-blanks."""
+    return [phrase or word for phrase, word in _TERM.findall(q) if (phrase or word).strip()]
+
+
 def text_query(q: str) -> Q:
     """Every term of `q` in the message, whole or inside an identifier; a "quoted phrase" word for word.
 
@@ -224,15 +229,12 @@ def patterns_query(criteria: SearchCriteria, *, buckets: int) -> Search:
     return search
 
 
-def touched_query(criteria: SearchCriteria, *, upload_id: int, product: str, pattern_ids: list[str]) -> Search:
-    """Does a search's filters match a line of this upload, or a line whose template it generalised?
-
-    Only whether one exists matters: no hits are returned and the engine may stop at the first.
-    """
-    touched = Q("term", upload_id=upload_id)
-    if pattern_ids:
-        touched |= Q("bool", filter=[Q("term", product=product), Q("terms", pattern_id=pattern_ids)])
-    return _filtered(_logs().filter(touched), criteria).extra(size=0, terminate_after=1, track_total_hits=1)
+def lines_with_patterns(product: str, pattern_ids: list[str], *, other_than_upload: int) -> Search:
+    """The lines of `product` whose template is one of `pattern_ids`, outside one upload."""
+    return (_logs().filter("term", product=product).filter("terms", pattern_id=pattern_ids)
+            .exclude("term", upload_id=other_than_upload)
+            .source(["message", "level", "source", "product", "pattern_id", "@timestamp"])
+            .extra(track_total_hits=True))
 
 
 def upload_lines_query(upload_id: int) -> Search:

@@ -128,18 +128,49 @@ def test_searches_noted_past_the_limit_make_an_upload_invalidate_every_search(ap
     assert api.get("/api/search", {"q": "nowhere in the upload"})["X-Cache"] == "MISS"
 
 
-def test_an_engine_failure_while_checking_invalidates_every_search(api, ingest, now, products, user, monkeypatch):
+def test_an_engine_failure_while_reading_generalised_lines_invalidates_every_search(api, ingest, now, products,
+                                                                                    user, monkeypatch):
     from dashboard.exceptions import SearchUnavailable
 
+    old = [{"timestamp": ago(now, minutes=10), "level": "INFO", "message": "cache node apple finished compaction"}]
+    ingest(json_lines(old), product=products["alpha"], owner=user)
     api.get("/api/search", {"q": "nowhere in the upload"})
 
-    def fail(searches):
+    def fail(search, *, limit):
         raise SearchUnavailable("the engine went away")
 
-    monkeypatch.setattr("dashboard.client.any_matches", fail)
-    ingest(json_lines([{"timestamp": ago(now, minutes=1), "level": "INFO", "message": "unrelated"}]),
-           product=products["alpha"], owner=user)
+    monkeypatch.setattr("dashboard.client.fetch_lines", fail)
+    new = [{"timestamp": ago(now, minutes=1), "level": "INFO", "message": "cache node banana finished compaction"}]
+    ingest(json_lines(new), product=products["alpha"], owner=user)
     assert api.get("/api/search", {"q": "nowhere in the upload"})["X-Cache"] == "MISS"
+
+
+def test_too_many_lines_showing_a_generalised_template_invalidate_every_search(api, ingest, now, products, user,
+                                                                               monkeypatch):
+    monkeypatch.setattr("dashboard.invalidation.MAX_GENERALISED_LINES", 2)
+    old = [{"timestamp": ago(now, minutes=minute), "level": "INFO", "message": "cache node apple finished compaction"}
+           for minute in (10, 11, 12)]
+    ingest(json_lines(old), product=products["alpha"], owner=user)
+    api.get("/api/search", {"q": "nowhere in the upload"})
+    new = [{"timestamp": ago(now, minutes=1), "level": "INFO", "message": "cache node banana finished compaction"}]
+    ingest(json_lines(new), product=products["alpha"], owner=user)
+    assert api.get("/api/search", {"q": "nowhere in the upload"})["X-Cache"] == "MISS"
+
+
+def test_a_search_engine_query_is_not_what_decides_for_the_upload_own_lines(api, ingest, now, products, user,
+                                                                            monkeypatch):
+    """The upload's own lines are judged from the job's summary: no request to the engine per noted search."""
+    for query in ("one", "two", "three", "served"):
+        api.get("/api/search", {"q": query})
+
+    def no_engine(*args, **kwargs):
+        raise AssertionError("the engine was asked while no template was generalised")
+
+    monkeypatch.setattr("dashboard.client.fetch_lines", no_engine)
+    ingest(json_lines([{"timestamp": ago(now, minutes=1), "level": "INFO", "message": "request two served"}]),
+           owner=user)
+    cached = {query: api.get("/api/search", {"q": query})["X-Cache"] for query in ("one", "two", "three", "served")}
+    assert cached == {"one": "HIT", "two": "MISS", "three": "HIT", "served": "MISS"}
 
 
 def test_all_pages_of_a_search_share_its_scope_and_the_order_of_filters_does_not_matter():

@@ -166,3 +166,25 @@ def test_each_request_gets_its_own_user(alice, listening):
     second, _ = token_cache.get(key)
     assert second.first_name == "" and "probe" not in second._state.fields_cache
     assert second.pk == alice.pk and second.is_staff and second.is_authenticated
+
+
+@pytest.mark.parametrize(("header", "detail"), [
+    ("Token", "Invalid token header. No credentials provided."),
+    ("Token one two", "Invalid token header. Token string should not contain spaces."),
+    (b"Token \xff\xfe", "Invalid token header. Token string should not contain invalid characters."),
+    ("Token not-a-known-key", "Invalid token."),
+    ("Bearer some-jwt", "Authentication credentials were not provided."),
+])
+def test_a_malformed_or_unknown_header_gets_drf_s_own_answer(listening, header, detail):
+    """The header is read from META (not `request.headers`) with DRF's parsing and messages."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header)
+    answer = client.get("/api/user/me")
+    assert (answer.status_code, answer.json()["detail"]) == (401, detail)
+
+
+def test_the_keyword_is_case_insensitive_as_in_drf(alice, listening):
+    _, key = client_of(alice)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"token {key}")
+    assert client.get("/api/user/me").status_code == 200
