@@ -21,6 +21,7 @@ from bench.measure import ratio, summarise
 from logdash.services import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
+FLOOR = "floor (1 GET + zlib)"
 
 
 def start_gunicorn(environment: dict[str, str], *, workers: int = 2, threads: int = 1) -> tuple[subprocess.Popen, str]:
@@ -97,15 +98,18 @@ def _python_load(url: str, seconds: int, connections: int, token: str = "") -> d
 
 
 def run(environment: dict[str, str], token: str, *, rounds: int = 12, seconds: int = 2, connections: int = 8,
-        miss_rounds: int = 3) -> dict:
+        miss_rounds: int = 3, variants: tuple[str, ...] | None = None) -> dict:
+    """Every variant's throughput through gunicorn (or only `variants`, with the floor always among them)."""
     load = _wrk if shutil.which("wrk") else _python_load
+    chosen = {name: path for name, path in VARIANTS.items()
+              if variants is None or name in variants or name == FLOOR}
     process, base = start_gunicorn(environment)
     try:
-        paths = {**VARIANTS, MISS[0]: MISS[1]}
+        paths = {**chosen, MISS[0]: MISS[1]} if miss_rounds else dict(chosen)
         for path in paths.values():
             urllib.request.urlopen(urllib.request.Request(base + path, headers=_headers(path, token))).read()
         results: dict[str, list[dict]] = {name: [] for name in paths}
-        names = list(VARIANTS)
+        names = list(chosen)
         for round_number in range(rounds):
             # Short runs, rotated: the machine's slow spells spread over every variant.
             for name in names[round_number % len(names):] + names[: round_number % len(names)]:
@@ -123,7 +127,7 @@ def run(environment: dict[str, str], token: str, *, rounds: int = 12, seconds: i
             "p99_us": summarise([r["p99_us"] for r in runs])["median"],
             "non_2xx": sum(r["non_2xx"] for r in runs),
         }
-    floor = summary["floor (1 GET + zlib)"]
+    floor = summary[FLOOR]
     for values in summary.values():
         values["throughput_ratio_to_floor"] = ratio(values["requests_per_second"], floor["requests_per_second"])
     return {"load_generator": "wrk" if load is _wrk else "python threads", "workers": 2, "connections": connections,

@@ -170,6 +170,7 @@ def summarise(model: TrafficModel, trace: list[Event], token: dict, runs: dict, 
         "dashboard_hit_p99_ms": round(1000 * hit_p99, 1), "idle_p99_ms": round(1000 * idle_p99, 1),
         "hit_p99_vs_idle": round(hit_p99 / idle_p99, 2) if idle_p99 else 0.0,
         "token": token, "token_hit_vs_floor": token["token_hit_vs_floor"],
+        "token_hit_throughput_vs_floor": token["token_hit_throughput_vs_floor"],
         "requests_served": sum(1 for answer in cached["answers"] if 200 <= answer.status < 300),
     }
 
