@@ -25,7 +25,7 @@ from django.core.files.storage import default_storage
 
 from dashboard.client import SearchRefused, SearchUnavailable
 from dashboard.conf import dashboard_settings
-from dashboard.indexing import IngestResult, ingest_file
+from dashboard.indexing import EngineFull, IngestResult, ingest_file
 from dashboard.ingest import InvalidLogFile
 from dashboard.ingest.formats.declared import FormatDeclarationError
 from dashboard.log_formats import parse_options
@@ -161,6 +161,9 @@ def run(upload: Upload, fileobj: BinaryIO, *, progress: Callable[[int], None] | 
               f"The search engine did not answer after {attempts} attempts. Its partial lines were removed. "
               "Check that the search engine (ELASTICSEARCH_URL) is up, then upload the file again.",
               bytes_read=reader.bytes_read)
+        return None
+    except EngineFull as exc:  # the embedded engine's line budget ran out mid-file: retention or a cluster helps
+        _fail(upload, "engine_full", str(exc.detail), bytes_read=reader.bytes_read)
         return None
     except SearchRefused:  # a document we built was refused: our bug, logged by the client with the engine's reason
         _fail(upload, "search_refused", "The search engine refused a line logdash built: this is a bug and it has "

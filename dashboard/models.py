@@ -53,7 +53,7 @@ class Upload(models.Model):
     attempts = models.IntegerField(default=0, help_text="Deliveries of the job: more than one after a worker died "
                                                         "or the search engine failed.")
     error_code = models.CharField(max_length=40, blank=True, help_text="Why the job failed, for programs: "
-                                  "invalid_file, search_unavailable, search_refused, storage, internal.")
+                                  "invalid_file, search_unavailable, search_refused, engine_full, storage, internal.")
     lines_read = models.IntegerField(default=0)
     lines_indexed = models.IntegerField(default=0)
     lines_unparsed = models.IntegerField(default=0)

@@ -27,7 +27,7 @@ from cacheops.decorators import cache_response
 from dashboard import reports
 from dashboard.conf import dashboard_settings
 from dashboard.exceptions import SearchEngineErrorsMixin
-from dashboard.indexing import TooManyUploads, check_engine_budget, sweep_stale_uploads
+from dashboard.indexing import EngineFull, TooManyUploads, check_engine_budget, sweep_stale_uploads
 from dashboard.invalidation import (
     current_user_key,
     note_search,
@@ -215,6 +215,8 @@ def _raise_job_failure(upload: Upload) -> None:
         raise ValidationError({"file": [upload.error]})
     if upload.error_code in ("internal", "search_refused"):
         raise JobBroke(upload.error, code=upload.error_code)
+    if upload.error_code == "engine_full":
+        raise EngineFull(upload.error)
     raise JobFailed(upload.error or "The upload failed.")
 
 

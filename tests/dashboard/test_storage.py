@@ -196,6 +196,23 @@ def test_an_upload_past_the_embedded_budget_is_a_507_pointing_at_retention(api, 
     assert _Budget.measure().room is None
 
 
+@pytest.mark.usefixtures("jobs_in_process")
+def test_a_job_that_fills_the_embedded_engine_mid_file_fails_saying_so(api, ingest, user, now, settings):
+    """The check before queueing passed; the job ran out of room half-way: engine_full, never `internal`."""
+    ingest(history(now, days=2, per_day=3), owner=user)
+    held = client.document_count()
+    settings.LOGDASH_EMBEDDED_MAX_DOCS = held + 3
+    settings.LOGDASH_BULK_BATCH_SIZE = 2
+    response = api.post("/api/upload?wait=30", {"file": io.BytesIO(history(now, days=2, per_day=4))},
+                        format="multipart")
+    assert (response.status_code, response.json()["error"]) == (507, "engine_full")
+    upload = Upload.objects.latest("pk")
+    assert (upload.status, upload.error_code) == (Upload.Status.FAILED, "engine_full")
+    assert "LOGDASH_RETENTION_DAYS" in upload.error and "nothing of it kept" in upload.error
+    assert client.document_count() == held
+    assert_rollups_match_lines()
+
+
 def test_rebuild_index_moves_every_partition_to_the_next_version_and_uploads_follow(ingest, user, now, api):
     ingest(history(now, days=3, per_day=4), owner=user)
     before = api.get("/api/dashboard").json()["total_logs"]
