@@ -30,10 +30,13 @@ test-at: $(STAMP)
 test-slow: $(STAMP) test-topologies
 	DEBUG=$${DEBUG-1} $(PY) -m pytest -m slow
 
-# Every cache test (tests/cacheops) and the token revocation listener's again with the response cache
-# on a 3-primary, 3-replica Redis Cluster, then on a primary + replica + 3 Sentinels, each started for
-# the run (about 2 min apiece).
-TOPOLOGY_TESTS := tests/cacheops tests/logdash/test_cached_token_authentication.py
+# Every cache test (tests/cacheops), the token revocation listener's and the API's cache behaviour
+# (hits, per-user keys, precise invalidation) again with the response cache on a 3-primary, 3-replica
+# Redis Cluster, then on a primary + replica + 3 Sentinels, each started for the run.
+TOPOLOGY_TESTS := tests/cacheops tests/logdash/test_cached_token_authentication.py \
+	tests/dashboard/test_precise_invalidation.py tests/dashboard/test_dashboard_api.py \
+	tests/dashboard/test_user_api.py tests/dashboard/test_search_api.py tests/dashboard/test_products_api.py \
+	tests/dashboard/test_trends_api.py
 test-topologies: $(STAMP)
 	DEBUG=$${DEBUG-1} $(PY) -m pytest $(TOPOLOGY_TESTS) -m "not slow" --redis-topology=cluster
 	DEBUG=$${DEBUG-1} $(PY) -m pytest $(TOPOLOGY_TESTS) -m "not slow" --redis-topology=sentinel

@@ -130,14 +130,3 @@ def replay(base: str, model: TrafficModel, trace: list[Event]) -> list[Answer]:
     for thread in threads:
         thread.join()
     return answers
-
-
-def idle_latencies(base: str, token: str, path: str = "/api/dashboard", count: int = 200) -> list[float]:
-    """Seconds per request for one client alone, after a first request fills the cache."""
-    call(base, "GET", path, token=token)
-    seconds = []
-    for _ in range(count):
-        sent = time.monotonic()
-        call(base, "GET", path, token=token)
-        seconds.append(time.monotonic() - sent)
-    return seconds
