@@ -78,6 +78,7 @@ def measure_write_cpu(data: PreparedData, trace: list[Event]) -> dict:
     stack = Stack(data, cached=True).start()
     try:
         token = log_in(stack.url, "uploader")
+        stack.wait_for_quiet_engine()
         cpu = stack.engine_cpu_seconds
         uploads = [event for event in trace if event.kind == "upload"]
         lines = 0
@@ -113,6 +114,7 @@ def run_replay(data: PreparedData, model: TrafficModel, trace: list[Event], *, c
             call(stack.url, "GET", "/api/dashboard", token=token)  # the entry the probe reads
             idle = probe_result(start_probe(stack, token, IDLE_PROBES))["hits"]
             prober = start_probe(stack, token)
+        quiet_after = stack.wait_for_quiet_engine()
         queries, cpu = stack.engine_queries, stack.engine_cpu_seconds
         began = time.monotonic()
         answers = replay(stack.url, model, trace)
@@ -122,6 +124,7 @@ def run_replay(data: PreparedData, model: TrafficModel, trace: list[Event], *, c
         result = {"answers": answers, "seconds": round(seconds, 1),
                   "engine_queries": stack.engine_queries - queries,
                   "engine_cpu_s": round(stack.engine_cpu_seconds - cpu, 2), "idle": idle,
+                  "waited_for_quiet_engine_s": quiet_after,
                   "probe_under_load": under_load}
         if not cached:
             result["cost"] = engine_cost_per_request(stack, model)
@@ -179,6 +182,8 @@ def summarise(model: TrafficModel, trace: list[Event], token: dict, runs: dict, 
         "engine": {"cached_queries": cached["engine_queries"], "uncached_queries": uncached["engine_queries"],
                    "cached_cpu_s": cached["engine_cpu_s"], "uncached_cpu_s": uncached["engine_cpu_s"],
                    "write_cpu_s": writes["engine_cpu_s"], "writes": writes,
+                   "waited_for_quiet_engine_s": {"cached": cached["waited_for_quiet_engine_s"],
+                                                 "uncached": uncached["waited_for_quiet_engine_s"]},
                    "cached_read_cpu_s": round(max(0.0, cached["engine_cpu_s"] - writes["engine_cpu_s"]), 2),
                    "uncached_read_cpu_s": round(max(0.0, uncached["engine_cpu_s"] - writes["engine_cpu_s"]), 2),
                    "cost_per_uncached_request": uncached["cost"], **ceiling},

@@ -164,6 +164,20 @@ class Stack:
     def engine_cpu_seconds(self) -> float:
         return process_cpu_seconds(self.data.engine.process.pid)
 
+    def wait_for_quiet_engine(self, *, window: float = 1.0, busy: float = 0.03, timeout: float = 60.0) -> float:
+        """Wait until the engine spends under `busy` of a core over `window` seconds; return the seconds waited.
+
+        Loading the demo lines, or deleting the last replay's clone, leaves the engine working in the
+        background for a while (its Go runtime's collector among others): that CPU is no replay's.
+        """
+        began = time.monotonic()
+        while time.monotonic() - began < timeout:
+            before = self.engine_cpu_seconds
+            time.sleep(window)
+            if self.engine_cpu_seconds - before < busy * window:
+                break
+        return round(time.monotonic() - began, 1)
+
     def stop(self) -> None:
         for process in self.processes:
             process.terminate()
