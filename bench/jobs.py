@@ -252,8 +252,8 @@ def probe_dashboard(stack: Stack, stop: threading.Event, *, count: int | None = 
 
 def bulk_baseline(stack: Stack, path: Path, limit: int) -> dict:
     """The engine's own `_bulk` rate for the documents ingestion makes of `path` (first `limit` lines)."""
-    os.environ.update({key: stack.environment[key] for key in ("DATABASE_URL", "ELASTICSEARCH_URL",
-                                                                  "ELASTICSEARCH_FLAVOR", "REDIS_URL", "DEBUG")})
+    names = ("DATABASE_URL", "ELASTICSEARCH_URL", "ELASTICSEARCH_FLAVOR", "ELASTICSEARCH_TIMEOUT", "REDIS_URL", "DEBUG")
+    os.environ.update({key: stack.environment[key] for key in names})
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "logdash.settings")
     import django
 
@@ -348,6 +348,10 @@ def main() -> int:
         results["two_workers"] = {"states": states, "lines_per_second": rate(states),
                                   "percents": [sorted(set(p)) for p in percents]}
         print(f"during two uploads: {probe}", flush=True)
+        print(f"2 workers: {results['two_workers']['lines_per_second']} lines/s; percents seen: "
+              f"{[(seen[0], seen[-1], len(seen)) for seen in results['two_workers']['percents']]}", flush=True)
+        RESULTS.mkdir(exist_ok=True)  # kept even if the baseline below fails
+        (RESULTS / "ingest.json").write_text(json.dumps(results, indent=2, default=str))
         failed = [state for state in [results["one_worker"]["state"], *states] if state.get("status") != "complete"]
         if failed:
             raise RuntimeError(f"an upload did not complete: {[(s['id'], s['status'], s['error']) for s in failed]}")
