@@ -71,7 +71,7 @@ bench: $(STAMP)
 
 # Ingestion on Celery workers: dashboard latency during two uploads, lines/s with 1 and 2 workers vs _bulk.
 # INGEST_MB=60 by default (each of the two uploads, ~340,000 lines); the 1-worker rate on a 10 MB upload.
-# About 45 minutes on 2 quiet cores at 60 MB: the embedded engine indexes a few hundred lines a second.
+# About 35 minutes on 2 quiet cores at 60 MB: the embedded engine indexes about 500 lines a second.
 bench-ingest: $(STAMP)
 	DEBUG=$${DEBUG-1} $(PY) -m bench.jobs --mb $${INGEST_MB-60}
 
