@@ -38,3 +38,17 @@ def ideal_engine_queries(cached: list[Answer], uncached: list[Answer], uncached_
     return {"ideal_engine_queries": round(ideal, 1), "distinct_keys": sum(distinct.values()),
             "distinct_searches": distinct["search"] + distinct["search_page2"],
             "other_engine_queries": round(other, 1)}
+
+
+def ideal_engine_cpu(cached: list[Answer], uncached: list[Answer], cpu: dict[str, float]) -> dict[str, float]:
+    """The CPU of answering through the ideal cache against answering everything, from per-kind CPU costs.
+
+    A model, not a measurement: each kind's calibrated cost times its requests (all of them, or the
+    first of each key). It says how far any cache could cut the engine's answering CPU on this trace.
+    """
+    requests = Counter(answer.kind for answer in uncached if answer.status == 200)
+    everything = sum(requests[kind] * cpu.get(kind, 0.0) for kind in CACHED_KINDS)
+    distinct = first_sightings(cached)
+    ideal = sum(distinct[kind] * cpu.get(kind, 0.0) for kind in CACHED_KINDS)
+    return {"modelled_uncached_cpu_s": round(everything, 2), "modelled_ideal_cpu_s": round(ideal, 2),
+            "ideal_reduction_pct": round(100 * (1 - ideal / everything), 1) if everything else 0.0}
