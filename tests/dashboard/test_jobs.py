@@ -76,7 +76,11 @@ def test_an_upload_is_answered_202_and_indexed_by_the_worker(api, job_worker):
     assert all(0 <= answer["percent"] <= 100 for answer in seen)
     assert [answer["percent"] for answer in seen] == sorted(answer["percent"] for answer in seen)
     assert lines_in_engine(final["id"]) == (3000, 3000)
-    assert not Upload.objects.get(pk=final["id"]).stored_file  # the stored file is gone once indexed
+    # The stored file is removed once indexed, just after the job reports complete (its invalidation runs first).
+    deadline = time.monotonic() + 15
+    while Upload.objects.get(pk=final["id"]).stored_file:
+        assert time.monotonic() < deadline, "the stored file was still there 15 s after the job completed"
+        time.sleep(0.1)
 
 
 def test_wait_answers_the_summary_when_the_job_ends_in_time(api, celery_worker):
