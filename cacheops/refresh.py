@@ -6,7 +6,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from django.db import connections
 
@@ -16,6 +16,7 @@ logger = logging.getLogger("cacheops")
 
 _executor: ThreadPoolExecutor | None = None
 _lock = threading.Lock()
+_pending: set[Future] = set()
 
 
 def _get_executor() -> ThreadPoolExecutor:
@@ -39,12 +40,28 @@ def _run(task: Callable[[], None]) -> None:
 
 def submit_refresh(task: Callable[[], None]) -> Future:
     """Run `task` in the background; its errors are logged, never raised to a request."""
-    return _get_executor().submit(_run, task)
+    future = _get_executor().submit(_run, task)
+    with _lock:
+        _pending.add(future)
+    future.add_done_callback(_forget)
+    return future
+
+
+def _forget(future: Future) -> None:
+    with _lock:
+        _pending.discard(future)
+
+
+def wait_for_refreshes(timeout: float) -> bool:
+    """Wait until every refresh submitted so far has ended (a test's teardown, a graceful stop); False on timeout."""
+    with _lock:
+        pending = list(_pending)
+    return not wait(pending, timeout=timeout).not_done
 
 
 def _after_fork() -> None:
-    global _executor, _lock
-    _executor, _lock = None, threading.Lock()
+    global _executor, _lock, _pending
+    _executor, _lock, _pending = None, threading.Lock(), set()
 
 
 os.register_at_fork(after_in_child=_after_fork)

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
+from cacheops.refresh import wait_for_refreshes
 from cacheops.resilience import breaker
 from cacheops.stats import recorder, reset_cache_stats
 
@@ -25,6 +26,8 @@ def _fresh_cacheops(_services: None) -> Iterator[None]:
     breaker.reset()
     reset_cache_stats()
     yield
+    # A background refresh still running would write its entry after the cleanup, into the next test.
+    assert wait_for_refreshes(30), "a background refresh was still running 30 s after its test"
     breaker.reset()
     recorder.forget()
 

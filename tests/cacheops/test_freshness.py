@@ -252,3 +252,13 @@ class TestFillLockHandOver:
             metrics = client.get("/metrics").content.decode()
         assert "failed fill-lock releases: 1" in page
         assert "cacheops_fill_lock_release_failures_total 1.0" in metrics
+
+
+def test_wait_for_refreshes_waits_for_every_background_refresh():
+    from cacheops.refresh import submit_refresh, wait_for_refreshes
+
+    release = threading.Event()
+    submit_refresh(lambda: release.wait(5))
+    assert not wait_for_refreshes(0.1)
+    release.set()
+    assert wait_for_refreshes(5)
