@@ -80,7 +80,6 @@ class _Tally:
     future: int = 0
     generalised_patterns: set[str] = field(default_factory=set)
     newest: datetime | None = None
-    partitions: set[str] = field(default_factory=set)  # the indices the lines were written to
     lines: LineSummary = field(default_factory=LineSummary)  # what the cached searches are tested against
     expired: int = 0
     sent: int = 0
@@ -169,7 +168,6 @@ def _documents(lines: Iterable[ParsedLine], upload: Upload, tally: _Tally,
         if tally.newest is None or moment > tally.newest:
             tally.newest = moment
         partition = router.index_for(moment)
-        tally.partitions.add(partition)
         tally.lines.add(message=message, level=line.level, source=line.source, product=product,
                         pattern_id=pattern.get("pattern_id", ""), moment=moment)
         yield {
