@@ -22,6 +22,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from typing import Any
 
 from django.conf import settings
@@ -46,6 +47,19 @@ _PING_SECONDS = 2.0
 _SILENCE_SECONDS = 5.0
 
 
+_token_caches: weakref.WeakSet[TokenCache] = weakref.WeakSet()
+
+
+def _reset_after_fork() -> None:
+    for cache in list(_token_caches):
+        cache.after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    # A child starts with an empty table and its own listener, on its first request.
+    os.register_at_fork(after_in_child=_reset_after_fork)
+
+
 class TokenCache:
     """This process's table of recently authenticated tokens, kept honest by a revocation listener."""
 
@@ -57,6 +71,7 @@ class TokenCache:
         self.subscribed = threading.Event()
         # Moves on every revocation: a database read that a revocation overtook is not kept.
         self.revision = 0
+        _token_caches.add(self)
 
     @property
     def ttl(self) -> float:
@@ -64,7 +79,8 @@ class TokenCache:
 
     def get(self, key: str) -> tuple[Any, Any] | None:
         """The (user, token) of `key` if this process may trust its copy, else None."""
-        self._ensure_listener()
+        if self._listener is None:
+            self._ensure_listener()
         entry = self._entries.get(key)
         if entry is None or not self.subscribed.is_set():
             return None
@@ -109,11 +125,21 @@ class TokenCache:
             self.revision += 1
             self._entries.clear()
 
+    def after_fork(self) -> None:
+        """In a forked child (a gunicorn worker), which inherits the table but not the listener thread."""
+        self._lock = threading.Lock()
+        self._listener = None
+        self._pid = None
+        self._entries.clear()
+        self.subscribed = threading.Event()
+
     def _ensure_listener(self) -> None:
-        """Start the listener once per process (a forked gunicorn worker starts its own)."""
+        """Start the listener once per process (a forked gunicorn worker starts its own).
+
+        The request path calls this only while there is no listener: the listener clears
+        `_listener` if it ever stops, and a fork clears it in the child.
+        """
         pid = os.getpid()
-        if self._pid == pid and self._listener is not None and self._listener.is_alive():
-            return
         with self._lock:
             if self._pid == pid and self._listener is not None and self._listener.is_alive():
                 return
@@ -124,7 +150,17 @@ class TokenCache:
             self._listener.start()
 
     def _listen(self) -> None:
-        """Follow the revocation channel for the life of the process, reconnecting after failures."""
+        """Follow the revocation channel for the life of the process, then let the next request restart it."""
+        try:
+            self._follow_channel()
+        finally:
+            with self._lock:
+                if self._listener is threading.current_thread():
+                    self.subscribed.clear()
+                    self._listener = None
+
+    def _follow_channel(self) -> None:
+        """Stay subscribed, reconnecting after failures, while this process is the one that started it."""
         pid = os.getpid()
         pause = 0.1
         while self._pid == pid:

@@ -7,6 +7,7 @@ takes effect on the next request in this process and, through Redis pub/sub, in 
 
 from __future__ import annotations
 
+import multiprocessing
 import signal
 import time
 
@@ -147,6 +148,29 @@ def test_a_hung_redis_empties_the_table_within_seconds(alice):
         listener._pid = None  # the listener's loop ends when the pid it serves is no longer its own
         service.process.send_signal(signal.SIGCONT)
         service.stop()
+
+
+def _report_inherited_table(key: str, queue) -> None:
+    inherited = token_cache.get(key)
+    subscribed = token_cache.subscribed.wait(10)
+    listener = token_cache._listener
+    queue.put((inherited is None, subscribed, listener is not None and listener.is_alive()))
+
+
+def test_a_forked_worker_starts_with_an_empty_table_and_its_own_listener(alice, listening):
+    """A gunicorn worker forked from a process that held tokens must not trust them without its own listener."""
+    client, key = client_of(alice)
+    client.get("/api/user/me")
+    assert token_cache.get(key) is not None
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_report_inherited_table, args=(key, queue))
+    child.start()
+    try:
+        assert queue.get(timeout=20) == (True, True, True)
+    finally:
+        child.join(10)
+    assert child.exitcode == 0
 
 
 def test_zero_seconds_turns_the_table_off(alice, listening, settings):
