@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import OperationalError as DatabaseOperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -37,6 +38,12 @@ def json_exception_handler(exc: Exception, context: dict[str, Any]) -> Response 
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
     response = exception_handler(exc, context)
+    if response is None and isinstance(exc, DatabaseOperationalError):
+        # A locked or unreachable database passes: the client should try again, not report a bug.
+        logger.warning("The database did not answer in %s: %s", context.get("view").__class__.__name__, exc)
+        return Response({"error": "database_unavailable",
+                         "detail": f"The database did not answer ({exc}); try again in a few seconds."},
+                        status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"})
     if response is None:
         logger.exception("Unhandled error in %s", context.get("view").__class__.__name__, exc_info=exc)
         return Response(

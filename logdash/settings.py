@@ -264,6 +264,13 @@ DATABASES = {
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"), conn_max_age=60
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite shared by gunicorn workers and job processes: WAL lets readers go on while one writes,
+    # IMMEDIATE takes the write lock when a transaction begins (a deferred one that reads, then writes,
+    # fails at once with "database is locked" when another wrote meanwhile), and a writer waits up to
+    # 20 s for the lock instead of 5. PostgreSQL (DATABASE_URL) remains the choice for production.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL", transaction_mode="IMMEDIATE", timeout=20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 _REDIS_OPTIONS = {
