@@ -19,7 +19,7 @@ export interface UploadJob {
   error: string;
 
   /**
-   * Why the job failed, for programs: invalid_file, search_unavailable, search_refused, storage, internal.
+   * Why the job failed, for programs: invalid_file, search_unavailable, search_refused, engine_full, storage, internal.
    */
   error_code: string;
   filename: string;
