@@ -91,6 +91,7 @@ from cacheops.keys import (
     validate_scope,
 )
 from cacheops.outcomes import Outcome
+from cacheops.prefetch import RequestWithQuery, prefetched_of
 from cacheops.refresh import submit_refresh
 from cacheops.vary import authenticates, renders_user_state, user_headers_varied, user_key_parts
 from logdash.clock import clock
@@ -329,17 +330,19 @@ class CachePolicy:
         """Return the logical key of `request`."""
         return self._make_key(request)[0]
 
-    def _make_key(self, request: Any) -> tuple[str, frozenset[str]]:
-        parts, covers = self._key_parts(request)
+    def _make_key(self, request: Any, query_string: str | None = None) -> tuple[str, frozenset[str]]:
+        parts, covers = self._key_parts(request, query_string)
         digest = make_digest(*parts)
         if self.key_func is None:
             return make_cache_key(self.cache_type, digest), covers
         return validate_custom_key(self.key_func(request, digest), self.cache_type), covers
 
-    def _key_parts(self, request: Any) -> tuple[list[str], frozenset[str]]:
+    def _key_parts(self, request: Any, query_string: str | None = None) -> tuple[list[str], frozenset[str]]:
         # GET and HEAD share entries: HEAD is a GET whose body the server drops.
         http = getattr(request, "_request", request)  # DRF's Request proxies each attribute: read the source.
-        parts = [http.path, make_canonical_query(http.META.get("QUERY_STRING", ""))]
+        if query_string is None:
+            query_string = http.META.get("QUERY_STRING", "")
+        parts = [http.path, make_canonical_query(query_string)]
         renderer = getattr(request, "accepted_renderer", None)
         media_type = normalize_media_type(getattr(request, "accepted_media_type", "") or "")
         embeds_user = False
@@ -512,9 +515,35 @@ class CachePolicy:
                                    cacheops_settings.STALE_IF_ERROR[self.type_name])
         try:
             store.write_entry(call.key, entry, keep_for)
+            self._store_prefetched(call, response, keep_for)
         except CacheUnavailable:
             return Outcome.ERROR
         return Outcome.MISS
+
+    def _store_prefetched(self, call: CachedCall, response: HttpResponseBase, keep_for: int) -> None:
+        """Store what the view prefetched for other requests (cacheops.prefetch) under their keys."""
+        answers = prefetched_of(response)
+        if not answers or self.key_func is not None:
+            return
+        for answer in answers:
+            query_string = answer.query_string
+            if self.declared_params is not None:
+                query_string = keep_declared_params(query_string, self.declared_params)
+            if self.scopes is not None:
+                scopes = tuple(validate_scope(scope) for scope in self.scopes(RequestWithQuery(call.request,
+                                                                                                query_string)))
+                if scopes != call.scopes:
+                    logger.warning("[CACHE] %s prefetched an answer for ?%s, whose scopes %s are not this request's "
+                                   "%s: not stored. Prefetch only answers that depend on the same scopes.",
+                                   self.view_name, query_string, scopes, call.scopes)
+                    continue
+            key, _ = self._make_key(call.request, query_string)
+            prefetched = Response(answer.data)
+            body = _render(call.request, prefetched)
+            if len(body) > cacheops_settings.MAX_ENTRY_BYTES:
+                continue
+            store.write_entry(key, make_entry(prefetched, body, fresh_for=self.timeout, generation=call.generation,
+                                              etag=cacheops_settings.ETAGS), keep_for)
 
     def _key_covers_vary(self, call: CachedCall, response: HttpResponseBase) -> bool:
         """Whether the key covers every user header the response varies on; learn the others.

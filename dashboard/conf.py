@@ -77,6 +77,10 @@ DEFAULTS: dict[str, Any] = {
     "BULK_BATCH_SIZE": 2000,
     # Search: the largest page (deeper pages follow `next_cursor`, the engine's search_after: no depth limit).
     "SEARCH_MAX_SIZE": 100,
+    # Search: pages read ahead. A search that reaches the engine asks it for this many more pages in the
+    # same query, and the cache stores each under the key of the request for it (the client's `next_cursor`),
+    # so paging on is a hit. 0 turns it off.
+    "SEARCH_READ_AHEAD_PAGES": 1,
     # Patterns list: how deep the cursor may go (the most frequent patterns are cut from one aggregation).
     "PATTERNS_MAX_WINDOW": 1000,
     # Trends: the largest `days`.

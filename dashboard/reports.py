@@ -6,6 +6,7 @@ Every function here is what a cache miss costs; the views put `cache_response` i
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -114,17 +115,37 @@ def _recent_logs(*, owner_id: int | None, tz: ZoneInfo) -> list[dict[str, Any]]:
 
 def search_logs(criteria: queries.SearchCriteria) -> dict[str, Any]:
     """One page of search results, with highlights and a cursor to the next page."""
-    response = client.execute(client.within(queries.search_query(criteria), *criteria.time_range()))
+    return search_pages(criteria)[0]
+
+
+def search_pages(criteria: queries.SearchCriteria, *, following: int = 0) -> list[dict[str, Any]]:
+    """This page of search results and up to `following` pages after it, from one query to the engine.
+
+    Each page after the first is what a request with the previous page's `next_cursor` would get: the
+    sort is a total order (time, upload, line) and the total does not depend on the cursor. A page is
+    only returned if the one before it has a `next_cursor`, as only then can the client ask for it.
+    """
+    response = client.execute(client.within(
+        queries.search_query(replace(criteria, size=criteria.size * (1 + following))), *criteria.time_range()))
     hits = list(response.hits)
     total = response.hits.total.value
-    more = criteria.search_after is not None or criteria.offset + len(hits) < total
-    next_cursor = encode_cursor(list(hits[-1].meta.sort)) if hits and len(hits) == criteria.size and more else None
-    return {
-        "total": total,
-        "size": criteria.size,
-        "results": _with_current_patterns([_log_entry(hit) for hit in hits]),
-        "next_cursor": next_cursor,
-    }
+    pages = []
+    page_criteria = criteria
+    for start in range(0, criteria.size * (1 + following), criteria.size):
+        page_hits = hits[start:start + criteria.size]
+        more = page_criteria.search_after is not None or page_criteria.offset + len(page_hits) < total
+        full = bool(page_hits) and len(page_hits) == criteria.size
+        next_cursor = encode_cursor(list(page_hits[-1].meta.sort)) if full and more else None
+        pages.append({
+            "total": total,
+            "size": criteria.size,
+            "results": _with_current_patterns([_log_entry(hit) for hit in page_hits]),
+            "next_cursor": next_cursor,
+        })
+        if next_cursor is None:
+            break
+        page_criteria = replace(criteria, offset=0, search_after=tuple(page_hits[-1].meta.sort))
+    return pages
 
 
 def get_trends(days: int, *, now: datetime | None = None) -> dict[str, Any]:

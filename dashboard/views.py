@@ -10,6 +10,8 @@ runs before the handler the decorator wraps).
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404
@@ -24,6 +26,7 @@ from rest_framework.views import APIView
 
 from cacheops.conf import CacheType
 from cacheops.decorators import cache_response
+from cacheops.prefetch import Prefetched, attach_prefetched
 from dashboard import reports
 from dashboard.conf import dashboard_settings
 from dashboard.exceptions import SearchEngineErrorsMixin
@@ -118,10 +121,17 @@ class SearchView(SearchEngineErrorsMixin, APIView):
             record_search(request.get_full_path())
         # Noted before it is computed, so an upload committing meanwhile checks it (dashboard/invalidation.py).
         noted = note_search(request.query_params)
-        response = Response(reports.search_logs(criteria))
+        pages = reports.search_pages(criteria, following=dashboard_settings.SEARCH_READ_AHEAD_PAGES if noted else 0)
+        response = Response(pages[0])
         if not noted:
             response["Cache-Control"] = "no-store"  # an upload could not tell it is stale: never keep it
-        return response
+        # The pages read ahead, for the requests that follow each `next_cursor` (same filters, same scope).
+        params = request.query_params.copy()
+        read_ahead = []
+        for page, following in pairwise(pages):
+            params["cursor"] = page["next_cursor"]
+            read_ahead.append(Prefetched(params.urlencode(), following))
+        return attach_prefetched(response, read_ahead)
 
 
 class TrendsView(SearchEngineErrorsMixin, APIView):

@@ -391,6 +391,8 @@ LOGDASH_UPLOAD_MAX_DECOMPRESSED_BYTES = (
 # Uploads one user may run at once (one more is answered 429), and the longest message indexed per line.
 LOGDASH_UPLOAD_MAX_CONCURRENT_PER_USER = int(os.environ.get("LOGDASH_UPLOAD_MAX_CONCURRENT_PER_USER", "2"))
 LOGDASH_MAX_MESSAGE_CHARS = int(os.environ.get("LOGDASH_MAX_MESSAGE_CHARS", "8192"))
+# Pages of search results read ahead on a miss and cached for the next-page request (0: none).
+LOGDASH_SEARCH_READ_AHEAD_PAGES = int(os.environ.get("LOGDASH_SEARCH_READ_AHEAD_PAGES", "1"))
 # Where uploads wait for their job: Django's default storage (MEDIA_ROOT on local disk unless STORAGES
 # names another backend, e.g. S3 through django-storages; docs/operations.md). Every web server and
 # worker must see the same storage.

@@ -29,6 +29,7 @@ class Answer:
     key: str               # X-Cache-Key: what the cache keys the answer on
     seconds: float
     at: float              # real seconds from the start of the replay
+    path: str = ""         # what was asked (a second page's identity is its first page's, less the cursor)
 
 
 def call(base: str, method: str, path: str, *, token: str = "", body: bytes | None = None,
@@ -84,7 +85,7 @@ def request_for(event: Event, cursors: dict[str, str] | None = None) -> tuple[st
                         "upload": "/api/upload"}[event.kind]
 
 
-def send(base: str, token: str, event: Event, cursors: dict[str, str]) -> tuple[str, int, dict[str, str]]:
+def send(base: str, token: str, event: Event, cursors: dict[str, str]) -> tuple[str, str, int, dict[str, str]]:
     kind, path = request_for(event, cursors)
     if event.kind == "search" and kind == "search":
         status, headers, body = call(base, "GET", path, token=token)
@@ -98,7 +99,7 @@ def send(base: str, token: str, event: Event, cursors: dict[str, str]) -> tuple[
         status, headers, _ = call(base, "POST", path, token=token, body=b"{}", content_type="application/json")
     else:
         status, headers, _ = call(base, "GET", path, token=token)
-    return kind, status, headers
+    return kind, path, status, headers
 
 
 def replay(base: str, model: TrafficModel, trace: list[Event]) -> list[Answer]:
@@ -118,9 +119,9 @@ def replay(base: str, model: TrafficModel, trace: list[Event]) -> list[Answer]:
             if delay > 0:
                 time.sleep(delay)
             sent = time.monotonic()
-            kind, status, headers = send(base, tokens[actor], event, cursors)
+            kind, path, status, headers = send(base, tokens[actor], event, cursors)
             answer = Answer(actor, kind, status, headers.get("X-Cache", ""), headers.get("X-Cache-Key", ""),
-                            time.monotonic() - sent, sent - began)
+                            time.monotonic() - sent, sent - began, path)
             with lock:
                 answers.append(answer)
 

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from cacheops.conf import CacheType
 from cacheops.decorators import cache_response
+from cacheops.prefetch import Prefetched, attach_prefetched
 
 CALLS = {"count": 0}
 
@@ -184,6 +185,19 @@ def team_report(request):
 
 @api_view(["GET"])
 @permission_classes([AllowAny])
+@cache_response(CacheType.ANALYTICS, shared=True, query_params=("team", "page"), scopes=team_scopes)
+def team_pages(request):
+    """A page of a team's report, the next page read ahead, and (wrongly) another team's first page."""
+    CALLS["count"] += 1
+    team, page = request.query_params.get("team", "none"), int(request.query_params.get("page", "1"))
+    return attach_prefetched(Response({"team": team, "page": page, "call": CALLS["count"]}), [
+        Prefetched(f"page={page + 1}&team={team}", {"team": team, "page": page + 1, "read_ahead_by": CALLS["count"]}),
+        Prefetched(f"team={team}-other&page=1", {"team": f"{team}-other", "page": 1}),
+    ])
+
+
+@api_view(["GET"])
+@permission_classes([AllowAny])
 @cache_response(CacheType.SEARCH)
 def search(request):
     return Response(_computed(request))
@@ -232,6 +246,7 @@ urlpatterns = [
     path("bad-key", BadKeyView.as_view()),
     path("search", search),
     path("team-report", team_report),
+    path("team-pages", team_pages),
     path("declared", DeclaredView.as_view()),
     path("reads-nothing", ReadsNothingView.as_view()),
     path("personal", PersonalView.as_view()),

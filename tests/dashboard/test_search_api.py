@@ -2,6 +2,8 @@
 
 import pytest
 
+from cacheops.conf import CacheType
+from cacheops.invalidation import invalidate_cache_type
 from tests.dashboard.conftest import ago, json_lines
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +172,42 @@ def test_a_highlight_is_escaped_html_whichever_field_marked_it(api, identifiers)
     assert hit["highlight"] == "&lt;img src=x <mark>onerror</mark>=alert(1)&gt; in user_agent"
     (hit,) = api.get("/api/search", {"q": "agent"}).json()["results"]
     assert hit["highlight"] == "&lt;img src=x onerror=alert(1)&gt; in user_<mark>agent</mark>"
+
+
+def test_the_next_page_is_read_ahead_and_answered_from_the_cache_as_it_would_be_computed(api, searchable, settings):
+    first = api.get("/api/search", {"q": "refused", "size": 20, "level": "INFO,ERROR"})
+    second = api.get("/api/search", {"q": "refused", "size": 20, "level": "INFO,ERROR",
+                                     "cursor": first.json()["next_cursor"]})
+    assert (first["X-Cache"], second["X-Cache"]) == ("MISS", "HIT")
+    # The same page computed on its own, with nothing read ahead and nothing cached.
+    settings.LOGDASH = {**getattr(settings, "LOGDASH", {}), "SEARCH_READ_AHEAD_PAGES": 0}
+    invalidate_cache_type(CacheType.SEARCH)
+    computed = api.get("/api/search", {"q": "refused", "size": 20, "level": "INFO,ERROR",
+                                       "cursor": first.json()["next_cursor"]})
+    assert computed["X-Cache"] == "MISS"
+    assert second.json() == computed.json()
+    assert second.json()["results"][0]["message"] == "connection refused by upstream 21"
+    assert second.json()["total"] == 60 and second.json()["next_cursor"]
+
+
+def test_the_last_page_has_no_page_read_ahead_after_it(api, searchable):
+    first = api.get("/api/search", {"q": "refused", "size": 40}).json()
+    last = api.get("/api/search", {"q": "refused", "size": 40, "cursor": first["next_cursor"]})
+    assert last["X-Cache"] == "HIT"
+    assert len(last.json()["results"]) == 20 and last.json()["next_cursor"] is None
+
+
+def test_without_read_ahead_the_next_page_is_computed_when_asked(api, searchable, settings):
+    settings.LOGDASH = {**getattr(settings, "LOGDASH", {}), "SEARCH_READ_AHEAD_PAGES": 0}
+    first = api.get("/api/search", {"q": "refused", "size": 20}).json()
+    assert api.get("/api/search", {"q": "refused", "size": 20, "cursor": first["next_cursor"]})["X-Cache"] == "MISS"
+
+
+def test_an_upload_the_search_matches_makes_the_page_read_ahead_stale(api, searchable, ingest, now, user):
+    first = api.get("/api/search", {"q": "refused", "size": 20}).json()
+    ingest(json_lines([{"timestamp": ago(now, minutes=n + 0.5), "level": "INFO", "message": f"refused again {n}"}
+                       for n in range(25, 30)]), owner=user)
+    second = api.get("/api/search", {"q": "refused", "size": 20, "cursor": first["next_cursor"]})
+    assert second["X-Cache"] == "MISS"
+    assert second.json()["total"] == 65
+    assert "refused again 25" in [hit["message"] for hit in second.json()["results"]]
