@@ -12,8 +12,10 @@ the standard tokenizer and the identifier-words tokenizer only split and lower-c
 splits inside a run of ASCII letters and digits. So every identifier word of an ASCII search term
 (`ValueError` -> value, error) lies inside one such run of any line the term matches. A term with
 other characters is taken to match (the check cannot reason about every script's segmentation).
-The filters (level, source, product, pattern, time range) are checked on the sets and span of
-the lines, not line by line: again over-approximate, never under.
+Each run remembers the levels of the lines it was seen in, so a search filtered by level is tested
+against the words of those levels' lines only. The other filters (source, product, pattern, time
+range) are checked on the sets and span of the lines, not line by line: again over-approximate,
+never under.
 """
 
 from __future__ import annotations
@@ -35,10 +37,11 @@ MAX_SUMMARY_CHARS = 8_000_000
 
 
 class LineSummary:
-    """The distinct word runs, levels, sources, products, patterns and time span of some lines."""
+    """The distinct word runs (with their lines' levels), levels, sources, products, patterns and time span."""
 
     def __init__(self, *, max_chars: int = MAX_SUMMARY_CHARS) -> None:
-        self.runs: set[str] = set()
+        self.runs: dict[str, int] = {}  # run -> the bits of the levels of the lines it is in
+        self._level_bits: dict[str, int] = {}
         self.levels: set[str] = set()
         self.sources: set[str] = set()
         self.products: set[str] = set()
@@ -48,13 +51,14 @@ class LineSummary:
         self.overflowed = False
         self._chars = 0
         self._max_chars = max_chars
-        self._text: str | None = None
+        self._texts: dict[int, str] = {}  # the runs of some levels' lines, joined: what a word is found inside
 
     def add(self, *, message: str, level: str, source: str, product: str, pattern_id: str,
             moment: datetime) -> None:
         """Count one line as indexed (its message as stored, truncation included)."""
         if self.overflowed:
             return
+        bit = self._level_bits.setdefault(level, 1 << len(self._level_bits))
         self.levels.add(level)
         self.sources.add(source)
         self.products.add(product)
@@ -66,10 +70,13 @@ class LineSummary:
         # The engine lower-cases `İ` to `i`; Python to `i` and a combining dot, which would split the run.
         lowered = message.lower() if message.isascii() else message.lower().replace("\u0307", "")
         for run in _ASCII_RUN.findall(lowered):
-            if run not in self.runs:
-                self.runs.add(run)
+            seen = self.runs.get(run)
+            if seen is None:
+                self.runs[run] = bit
                 self._chars += len(run) + 1
-        self._text = None
+            elif not seen & bit:
+                self.runs[run] = seen | bit
+        self._texts.clear()
         if self._chars > self._max_chars:
             self.overflowed = True
             self.runs.clear()
@@ -82,6 +89,11 @@ class LineSummary:
             return False
         if criteria.level and not self.levels.intersection(criteria.level):
             return False
+        levels = -1  # every bit: no level filter
+        if criteria.level:
+            levels = 0
+            for level in criteria.level:
+                levels |= self._level_bits.get(level, 0)
         if criteria.source and criteria.source not in self.sources:
             return False
         if criteria.product and criteria.product not in self.products:
@@ -92,17 +104,19 @@ class LineSummary:
             return False
         if criteria.date_to and self.oldest > criteria.date_to:
             return False
-        return all(self._may_contain(term) for term in search_terms(criteria.q))
+        return all(self._may_contain(term, levels) for term in search_terms(criteria.q))
 
-    def _may_contain(self, term: str) -> bool:
+    def _may_contain(self, term: str, levels: int) -> bool:
+        """Whether every identifier word of `term` is inside a run of a line of one of `levels`."""
         if not term.isascii():
             return True
         for word in _IDENTIFIER_WORD.findall(term):
             word = word.lower()
-            if word in self.runs:
+            if self.runs.get(word, 0) & levels:
                 continue
-            if self._text is None:
-                self._text = "\n".join(self.runs)
-            if word not in self._text:
+            text = self._texts.get(levels)
+            if text is None:
+                text = self._texts[levels] = "\n".join(run for run, bits in self.runs.items() if bits & levels)
+            if word not in text:
                 return False
         return True

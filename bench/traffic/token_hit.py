@@ -42,7 +42,7 @@ def main() -> None:
             result = latency.run(token, rounds=5, miss_per_round=0)
         # The same two through gunicorn (2 sync workers, as `make bench` measures throughput).
         # bench.settings names the database file, so the workers read the token made here.
-        http = http_load.run({"REDIS_URL": redis.url}, token, rounds=4, miss_rounds=0, variants=(TOKEN_HIT,))
+        http = http_load.run({"REDIS_URL": redis.url}, token, rounds=8, miss_rounds=0, variants=(TOKEN_HIT,))
     finally:
         redis.stop()
     variants, served = result["variants"], http["variants"]

@@ -85,6 +85,47 @@ def test_the_summary_never_rules_out_a_line_the_engine_finds(api, ingest, now):
     assert ruled_out > asked * len(MESSAGES) * 0.5, "the summary rules out too little to be worth having"
 
 
+LEVELS = ("INFO", "ERROR", "WARNING")
+
+
+def test_with_a_level_filter_the_summary_of_many_lines_never_rules_out_what_the_engine_finds(api, ingest, now):
+    """One summary of lines of several levels, asked with each level: the words of the other levels' lines
+    do not count, and still nothing the engine finds is ruled out."""
+    lines = [{"timestamp": ago(now, minutes=index + 1), "level": LEVELS[index % len(LEVELS)], "message": message}
+             for index, message in enumerate(MESSAGES)]
+    ingest(json_lines(lines))
+    summary = LineSummary()
+    for line in lines:
+        summary.add(message=line["message"], level=line["level"], source="app", product="", pattern_id="p1",
+                    moment=datetime(2026, 1, 1, tzinfo=UTC))
+    rng = random.Random(20261201)
+    terms = sorted({term for message in MESSAGES for term in terms_cut_from(message, rng)})
+    found = ruled_out = 0
+    for term, level in itertools.product(terms, LEVELS):
+        answer = api.get("/api/search", {"q": term, "level": level, "size": 50})
+        assert answer.status_code == 200, (term, level, answer.content)
+        says = summary.may_match(SearchCriteria(q=term, level=(level,)))
+        assert says or not answer.json()["results"], f"the summary ruled out {term!r} at {level} that the engine finds"
+        found += bool(answer.json()["results"])
+        ruled_out += not says
+    assert found > len(terms) * 0.5  # each term is found at its line's level at least
+    # Every term is in some line, so a summary blind to levels could rule none of them out.
+    assert ruled_out > len(terms) * 0.8
+
+
+def test_a_word_of_info_lines_only_does_not_match_a_search_for_errors():
+    summary = LineSummary()
+    at = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    summary.add(message="heartbeat ok", level="INFO", source="app", product="", pattern_id="p1", moment=at)
+    summary.add(message="disk full", level="ERROR", source="app", product="", pattern_id="p2", moment=at)
+    assert summary.may_match(SearchCriteria(q="heartbeat"))
+    assert summary.may_match(SearchCriteria(q="heartbeat", level=("INFO", "ERROR")))
+    assert not summary.may_match(SearchCriteria(q="heartbeat", level=("ERROR",)))
+    assert not summary.may_match(SearchCriteria(q="beat", level=("ERROR",)))  # inside a run, of the wrong level
+    assert summary.may_match(SearchCriteria(q="beat", level=("INFO",)))
+    assert summary.may_match(SearchCriteria(q="full", level=("ERROR",)))
+
+
 def test_filters_rule_out_by_level_source_product_pattern_and_time():
     at = datetime(2026, 3, 1, 12, tzinfo=UTC)
     summary = LineSummary()
