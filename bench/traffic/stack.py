@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -117,7 +118,13 @@ class Stack:
         redis = start_redis()
         self.services.append(redis)
         database = self.data.folder / f"{'cached' if self.cached else 'uncached'}.sqlite3"
-        shutil.copyfile(self.data.database, database)
+        # SQLite's backup, not a file copy: the prepared database is in WAL mode (logdash/settings.py).
+        source, target = sqlite3.connect(self.data.database), sqlite3.connect(database)
+        try:
+            source.backup(target)
+        finally:
+            source.close()
+            target.close()
         metrics = tempfile.mkdtemp(dir=self.data.folder)
         environment = base_environment(
             DATABASE_URL=f"sqlite:///{database}", ELASTICSEARCH_URL=self.proxy.url,
