@@ -49,7 +49,6 @@ class RequestWithQuery:
 
     def __init__(self, request: Any, query_string: str) -> None:
         self._original = request
-        self.query_string = query_string
         self.query_params = self.GET = QueryDict(query_string)
 
     def __getattr__(self, name: str) -> Any:
