@@ -503,16 +503,13 @@ class CachePolicy:
     def _store(self, call: CachedCall, response: HttpResponseBase) -> Outcome:
         if not self._key_covers_vary(call, response):
             return Outcome.MISS
-        body = _render(call.request, response)
-        if len(body) > cacheops_settings.MAX_ENTRY_BYTES:
+        entry = self._entry_of(call, response)
+        if entry is None:
             return Outcome.MISS
-        fresh_for = self.timeout
-        entry = make_entry(response, body, fresh_for=fresh_for, generation=call.generation,
-                           etag=cacheops_settings.ETAGS)
         if entry.etag is not None and not response.has_header("ETag"):
             response["ETag"] = entry.etag
-        keep_for = fresh_for + max(cacheops_settings.STALE_WHILE_REVALIDATE[self.type_name],
-                                   cacheops_settings.STALE_IF_ERROR[self.type_name])
+        keep_for = self.timeout + max(cacheops_settings.STALE_WHILE_REVALIDATE[self.type_name],
+                                      cacheops_settings.STALE_IF_ERROR[self.type_name])
         try:
             store.write_entry(call.key, entry, keep_for)
             self._store_prefetched(call, response, keep_for)
@@ -537,13 +534,17 @@ class CachePolicy:
                                    "%s: not stored. Prefetch only answers that depend on the same scopes.",
                                    self.view_name, query_string, scopes, call.scopes)
                     continue
-            key, _ = self._make_key(call.request, query_string)
-            prefetched = Response(answer.data)
-            body = _render(call.request, prefetched)
-            if len(body) > cacheops_settings.MAX_ENTRY_BYTES:
-                continue
-            store.write_entry(key, make_entry(prefetched, body, fresh_for=self.timeout, generation=call.generation,
-                                              etag=cacheops_settings.ETAGS), keep_for)
+            entry = self._entry_of(call, Response(answer.data))
+            if entry is not None:
+                store.write_entry(self._make_key(call.request, query_string)[0], entry, keep_for)
+
+    def _entry_of(self, call: CachedCall, response: HttpResponseBase) -> Entry | None:
+        """The entry of a storable response, rendered for the call's request; None past MAX_ENTRY_BYTES."""
+        body = _render(call.request, response)
+        if len(body) > cacheops_settings.MAX_ENTRY_BYTES:
+            return None
+        return make_entry(response, body, fresh_for=self.timeout, generation=call.generation,
+                          etag=cacheops_settings.ETAGS)
 
     def _key_covers_vary(self, call: CachedCall, response: HttpResponseBase) -> bool:
         """Whether the key covers every user header the response varies on; learn the others.

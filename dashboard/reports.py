@@ -113,11 +113,6 @@ def _recent_logs(*, owner_id: int | None, tz: ZoneInfo) -> list[dict[str, Any]]:
     return _with_current_patterns([_log_entry(hit) for hit in client.execute(search).hits])
 
 
-def search_logs(criteria: queries.SearchCriteria) -> dict[str, Any]:
-    """One page of search results, with highlights and a cursor to the next page."""
-    return search_pages(criteria)[0]
-
-
 def search_pages(criteria: queries.SearchCriteria, *, following: int = 0) -> list[dict[str, Any]]:
     """This page of search results and up to `following` pages after it, from one query to the engine.
 

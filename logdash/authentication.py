@@ -126,7 +126,7 @@ class TokenCache:
             self._entries.clear()
 
     def after_fork(self) -> None:
-        """In a forked child (a gunicorn worker), which inherits the table but not the listener thread."""
+        """Forget the parent's table: a forked child (a gunicorn worker) inherits it, but not its listener."""
         self._lock = threading.Lock()
         self._listener = None
         self._pid = None
