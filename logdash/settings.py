@@ -391,8 +391,6 @@ LOGDASH_UPLOAD_MAX_DECOMPRESSED_BYTES = (
 # Uploads one user may run at once (one more is answered 429), and the longest message indexed per line.
 LOGDASH_UPLOAD_MAX_CONCURRENT_PER_USER = int(os.environ.get("LOGDASH_UPLOAD_MAX_CONCURRENT_PER_USER", "2"))
 LOGDASH_MAX_MESSAGE_CHARS = int(os.environ.get("LOGDASH_MAX_MESSAGE_CHARS", "8192"))
-# Pages of search results read ahead on a miss and cached for the next-page request (0: none).
-LOGDASH_SEARCH_READ_AHEAD_PAGES = int(os.environ.get("LOGDASH_SEARCH_READ_AHEAD_PAGES", "1"))
 # Where uploads wait for their job: Django's default storage (MEDIA_ROOT on local disk unless STORAGES
 # names another backend, e.g. S3 through django-storages; docs/operations.md). Every web server and
 # worker must see the same storage.
@@ -400,23 +398,25 @@ MEDIA_ROOT = os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media"))
 MEDIA_URL = "media/"
 
 
-def _env_positive_int(name: str, default: int | None) -> int | None:
+def _env_whole_number(name: str, default: int | None, *, minimum: int = 1) -> int | None:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or int(raw) < 1:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number of at least 1; set one, or unset it "
-                                   f"for the default ({default if default is not None else 'none'}).")
+    if not raw.isdigit() or int(raw) < minimum:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number of at least {minimum}; set one, or unset "
+                                   f"it for the default ({default if default is not None else 'none'}).")
     return int(raw)
 
 
 # Retention (dashboard/retention.py): keep this many days of lines, today included; unset keeps
 # them forever. `manage.py apply_retention` drops what is older; a product may keep fewer days.
-LOGDASH_RETENTION_DAYS = _env_positive_int("LOGDASH_RETENTION_DAYS", None)
+LOGDASH_RETENTION_DAYS = _env_whole_number("LOGDASH_RETENTION_DAYS", None)
 # The embedded engine keeps every line in memory (about 12 KB each, measured by `make bench`): an upload
 # that would take it past this many lines is refused with 507. The default fits in about 4 GB.
 # Ignored with a real cluster.
-LOGDASH_EMBEDDED_MAX_DOCS = _env_positive_int("LOGDASH_EMBEDDED_MAX_DOCS", 300_000)
+LOGDASH_EMBEDDED_MAX_DOCS = _env_whole_number("LOGDASH_EMBEDDED_MAX_DOCS", 300_000)
+# Pages of search results read ahead on a miss and cached for the next-page request (0: none).
+LOGDASH_SEARCH_READ_AHEAD_PAGES = _env_whole_number("LOGDASH_SEARCH_READ_AHEAD_PAGES", 1, minimum=0)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
