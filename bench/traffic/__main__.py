@@ -148,9 +148,11 @@ def run_replay(data: PreparedData, model: TrafficModel, trace: list[Event], *, c
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.traffic")
     parser.add_argument("--duration", type=float, default=TrafficModel.duration, help="simulated seconds")
+    parser.add_argument("--search-every", type=float, default=TrafficModel.search_every,
+                        help="mean simulated seconds between a user's searches")
     parser.add_argument("--demo-lines", type=int, default=DEMO_LINES)
     options = parser.parse_args(argv)
-    model = replace(TrafficModel(), duration=options.duration)
+    model = replace(TrafficModel(), duration=options.duration, search_every=options.search_every)
     upload_files = sorted(LOGHUB.glob("*_2k.log"))
     began = time.monotonic()
 
@@ -222,6 +224,11 @@ def summarise(model: TrafficModel, trace: list[Event], token: dict, runs: dict, 
         "token": token, "token_hit_vs_floor": token["token_hit_vs_floor"],
         "token_hit_throughput_vs_floor": token["token_hit_throughput_vs_floor"],
         "requests_served": sum(1 for answer in cached["answers"] if 200 <= answer.status < 300),
+        # A second page is asked only when its first page answered a next_cursor, as the client does.
+        "second_pages": {"in_trace": sum(1 for event in trace
+                                         if event.kind == "search" and event.params.get("page") == 2),
+                         **{label: sum(1 for answer in runs[label]["answers"] if answer.kind == "search_page2")
+                            for label in ("cached", "uncached")}},
     }
 
 

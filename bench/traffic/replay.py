@@ -85,6 +85,15 @@ def request_for(event: Event, cursors: dict[str, str] | None = None) -> tuple[st
                         "upload": "/api/upload"}[event.kind]
 
 
+def has_next_page(event: Event, cursors: dict[str, str]) -> bool:
+    """Whether the client can ask for a second page: only when its first page answered a `next_cursor`.
+
+    The Angular client shows "Load more" only then (clients/angular/src/app/components/search.ts).
+    """
+    params = {name: value for name, value in event.params.items() if name != "page"}
+    return bool(cursors.get(urllib.parse.urlencode(sorted(params.items()))))
+
+
 def send(base: str, token: str, event: Event, cursors: dict[str, str]) -> tuple[str, str, int, dict[str, str]]:
     kind, path = request_for(event, cursors)
     if event.kind == "search" and kind == "search":
@@ -103,7 +112,10 @@ def send(base: str, token: str, event: Event, cursors: dict[str, str]) -> tuple[
 
 
 def replay(base: str, model: TrafficModel, trace: list[Event]) -> list[Answer]:
-    """Send every event at its time; return every answer, in the order they came."""
+    """Send every event at its time; return every answer, in the order they came.
+
+    A second page whose first page had no `next_cursor` (the last page, or an error) is not asked.
+    """
     by_actor: dict[str, list[Event]] = defaultdict(list)
     for event in trace:
         by_actor[event.actor].append(event)
@@ -118,6 +130,8 @@ def replay(base: str, model: TrafficModel, trace: list[Event]) -> list[Answer]:
             delay = began + event.at / model.compression - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
+            if event.kind == "search" and event.params.get("page") == 2 and not has_next_page(event, cursors):
+                continue
             sent = time.monotonic()
             kind, path, status, headers = send(base, tokens[actor], event, cursors)
             answer = Answer(actor, kind, status, headers.get("X-Cache", ""), headers.get("X-Cache-Key", ""),

@@ -62,6 +62,8 @@ def render(results: dict) -> str:
         f"({engine['writes']['lines']} lines), so answering cost {engine['cached_read_cpu_s']} s against "
         f"{engine['uncached_read_cpu_s']} s: -{results['engine_cpu_reduction_pct']} % (ideal cache, modelled from "
         f"each kind's CPU: -{results['ideal_engine_cpu_reduction_pct']} %)",
+        f"second pages: {results['second_pages']['in_trace']} in the trace, asked only after a first page with a "
+        f"next_cursor: {results['second_pages']['cached']} cached, {results['second_pages']['uncached']} uncached",
         f"dashboard hit p99, one prober process of its own: {results['dashboard_hit_p99_ms']} ms under load, "
         f"{results['idle_p99_ms']} ms idle: {results['hit_p99_vs_idle']}x (the replay's own dashboard hits, timed "
         f"by its client threads: p99 {results['replay_dashboard_hit_p99_ms']} ms)",
