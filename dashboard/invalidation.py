@@ -9,8 +9,9 @@ their entries stale and leaves every other user's cached.
 
     change                          stale
     an upload indexed               dashboard type; the uploader's scope; the pattern lists; the
-                                    trends, unless every line is older than their longest window;
-                                    the searches the engine says its lines match (below)
+                                    trends, unless its lines, and the error lines showing a template
+                                    it generalised, are all older than their longest window; the
+                                    searches its lines may match (below)
     an upload failed or removed     dashboard, analytics and search types; the uploader's scope
     a user saved                    that user's scope (who-am-I, profile, own dashboard)
     a product saved or deleted      product and analytics types
@@ -43,6 +44,7 @@ from cacheops.invalidation import invalidate
 from cacheops.keys import make_cache_key
 from cacheops.rankings import Recent
 from dashboard.conf import dashboard_settings
+from dashboard.queries import ERROR_LEVELS
 from dashboard.upload_summary import LineSummary
 from logdash.clock import clock
 
@@ -106,13 +108,19 @@ def patterns_scopes(request: Any) -> list[str]:
     return [PATTERNS_SCOPE]
 
 
-def _changes_trends(newest_line: datetime | None, generalised_patterns: list[str]) -> bool:
-    """Whether an upload can change a trends answer: a line inside the longest window, or a template shown there."""
-    if generalised_patterns or newest_line is None:
+def _changes_trends(newest_line: datetime | None, generalised_lines: list[dict[str, Any]] | None) -> bool:
+    """Whether an upload can change a trends answer: a line of its own inside the longest window, or an
+    error line there showing a template it generalised (the top error patterns show their templates).
+
+    `generalised_lines` are the other lines showing those templates; None when they were not read.
+    """
+    if newest_line is None or generalised_lines is None:
         return True
     # A day of slack for the time zone the windows are counted in.
     oldest_shown = clock.now() - timedelta(days=dashboard_settings.TRENDS_MAX_DAYS + 1)
-    return newest_line >= oldest_shown
+    if newest_line >= oldest_shown:
+        return True
+    return any(line.get("level") in ERROR_LEVELS and _moment_of(line) >= oldest_shown for line in generalised_lines)
 
 
 def search_filters(params: Any) -> str:
@@ -148,28 +156,33 @@ def invalidate_after_upload(owner_id: int | None, *, upload_id: int | None = Non
     """New (or removed) lines change the dashboard, the trends, the searches and the uploader's own answers.
 
     With the `upload_id` of an indexed upload and the summary of its `lines`, only the searches
-    those lines (or the lines of the pattern templates it generalised) may match are invalidated;
-    without them, every search.
+    those lines (or the lines of the pattern templates it generalised) may match are invalidated,
+    and the trends only when those lines reach their window; without them, every search and the trends.
     """
     scopes = [user_scope(owner_id)] if owner_id is not None else []
+    if upload_id is None or lines is None:
+        invalidate(types=UPLOAD_AFFECTS, scopes=scopes)
+        return
+    generalised_lines: list[dict[str, Any]] | None = []
+    pattern_ids = list(generalised_patterns)
+    if pattern_ids:
+        generalised_lines = read_generalised_lines(upload_id, product, pattern_ids)
     touched = None
-    generalised = list(generalised_patterns)
-    if upload_id is not None and lines is not None:
-        touched = searches_touched_by(upload_id, product=product, generalised_patterns=generalised, lines=lines)
+    if generalised_lines is not None:
+        add_lines(lines, generalised_lines)
+        touched = searches_touched_by(lines)
     if touched is None:
         invalidate(types=UPLOAD_AFFECTS, scopes=scopes)
         return
-    analytics = [PATTERNS_SCOPE, *([TRENDS_SCOPE] if _changes_trends(newest_line, generalised) else [])]
+    analytics = [PATTERNS_SCOPE, *([TRENDS_SCOPE] if _changes_trends(newest_line, generalised_lines) else [])]
     invalidate(types=INDEXED_UPLOAD_AFFECTS, scopes=[*scopes, *analytics, *touched])
 
 
-def searches_touched_by(upload_id: int, *, product: str, generalised_patterns: list[str],
-                        lines: LineSummary) -> list[str] | None:
-    """The scopes of the noted searches that may match a line of the upload; None when that cannot be told.
+def searches_touched_by(lines: LineSummary) -> list[str] | None:
+    """The scopes of the noted searches that may match one of `lines`; None when that cannot be told.
 
     The upload's own lines are summarised by the job as it indexes them; the older lines whose
-    template it generalised (their answers show the new template) are read from the engine in one
-    request, and past MAX_GENERALISED_LINES every search is invalidated instead.
+    template it generalised (their answers show the new template) are added by the caller.
     """
     from dashboard.serializers import LogFilterSerializer
 
@@ -178,10 +191,6 @@ def searches_touched_by(upload_id: int, *, product: str, generalised_patterns: l
     except CacheUnavailable:
         return None
     if len(noted) > MAX_CHECKED_SEARCHES or lines.overflowed:
-        return None
-    if not noted:
-        return []
-    if generalised_patterns and not _add_generalised_lines(lines, upload_id, product, generalised_patterns):
         return None
     touched = []
     for filters in noted:
@@ -192,8 +201,11 @@ def searches_touched_by(upload_id: int, *, product: str, generalised_patterns: l
     return touched
 
 
-def _add_generalised_lines(lines: LineSummary, upload_id: int, product: str, pattern_ids: list[str]) -> bool:
-    """Add the other lines of `product` that show a template the upload generalised; False if it cannot."""
+def read_generalised_lines(upload_id: int, product: str, pattern_ids: list[str]) -> list[dict[str, Any]] | None:
+    """The other lines of `product` that show a template the upload generalised, in one request to the engine.
+
+    None when they cannot be read, or past MAX_GENERALISED_LINES: then every search is invalidated.
+    """
     from dashboard import client, queries
     from dashboard.exceptions import SearchUnavailable
 
@@ -203,14 +215,21 @@ def _add_generalised_lines(lines: LineSummary, upload_id: int, product: str, pat
     except SearchUnavailable as exc:
         logger.warning("Could not read the lines whose template upload %s generalised (%s): invalidating every "
                        "search.", upload_id, exc)
-        return False
+        return None
     if total > MAX_GENERALISED_LINES:
-        return False
+        return None
+    return found
+
+
+def add_lines(lines: LineSummary, found: list[dict[str, Any]]) -> None:
+    """Add lines read from the engine (their stored fields) to a summary."""
     for line in found:
         lines.add(message=line.get("message", ""), level=line.get("level", ""), source=line.get("source", ""),
-                  product=line.get("product", ""), pattern_id=line.get("pattern_id", ""),
-                  moment=datetime.fromisoformat(line["@timestamp"]))
-    return not lines.overflowed
+                  product=line.get("product", ""), pattern_id=line.get("pattern_id", ""), moment=_moment_of(line))
+
+
+def _moment_of(line: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(line["@timestamp"])
 
 
 def invalidate_user(user_id: int) -> None:

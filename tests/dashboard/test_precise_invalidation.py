@@ -200,3 +200,50 @@ def test_an_upload_of_old_lines_leaves_the_trends_cached_but_not_the_dashboard(a
                "message": "request alpha error served 5"}]
     ingest(json_lines(recent), product=products["alpha"], owner=user)
     assert api.get("/api/analytics/trends")["X-Cache"] == "MISS"
+
+
+def _top_errors(answer) -> list[tuple[str, int]]:
+    return [(entry["pattern"], entry["count"]) for entry in answer.json()["top_error_messages"]]
+
+
+def test_a_template_generalised_among_the_trends_top_errors_invalidates_the_trends(api, ingest, now, products,
+                                                                                   user):
+    """The top error patterns show templates: an upload of old lines that generalises one shown there changes them."""
+    recent = [{"timestamp": ago(now, minutes=minute), "level": "ERROR", "logger": "app",
+               "message": "disk controller apple failed on write"} for minute in (10, 11, 12)]
+    ingest(json_lines(recent), product=products["alpha"], owner=user)
+    api.get("/api/analytics/trends")
+    assert _top_errors(api.get("/api/analytics/trends")) == [("disk controller apple failed on write", 3)]
+
+    old = [{"timestamp": ago(now, days=400), "level": "ERROR", "logger": "app",
+            "message": "disk controller banana failed on write"}]
+    ingest(json_lines(old), product=products["alpha"], owner=user)
+    answer = api.get("/api/analytics/trends")
+    assert answer["X-Cache"] == "MISS"
+    assert _top_errors(answer) == [("disk controller <*> failed on write", 3)]
+
+
+def test_a_template_generalised_outside_the_trends_top_errors_leaves_them_cached(api, ingest, now, products, user):
+    """Its other lines are errors older than the longest window, or recent lines below error level: not shown."""
+    shown = [{"timestamp": ago(now, minutes=minute), "level": "ERROR", "logger": "app",
+              "message": "payment gateway refused the card"} for minute in (20, 21)]
+    old_errors = [{"timestamp": ago(now, days=400, minutes=minute), "level": "ERROR", "logger": "app",
+                   "message": "cache node apple finished compaction"} for minute in (1, 2)]
+    recent_info = [{"timestamp": ago(now, minutes=minute), "level": "INFO", "logger": "app",
+                    "message": "cache node apple finished compaction"} for minute in (5, 6)]
+    ingest(json_lines(shown + old_errors + recent_info), product=products["alpha"], owner=user)
+    api.get("/api/analytics/trends")
+    cached = api.get("/api/analytics/trends")
+    assert cached["X-Cache"] == "HIT"
+
+    new = [{"timestamp": ago(now, days=400), "level": "ERROR", "logger": "app",
+            "message": "cache node banana finished compaction"}]
+    ingest(json_lines(new), product=products["alpha"], owner=user)
+    answer = api.get("/api/analytics/trends")
+    assert answer["X-Cache"] == "HIT"
+    invalidate(types=[CacheType.ANALYTICS])
+    fresh = api.get("/api/analytics/trends")
+    assert fresh["X-Cache"] == "MISS"
+    assert _top_errors(fresh) == _top_errors(answer) == [("payment gateway refused the card", 2)]
+    searched = api.get("/api/search", {"q": "compaction"}).json()["results"]
+    assert {line["pattern"] for line in searched} == {"cache node <*> finished compaction"}  # it did generalise
