@@ -277,7 +277,8 @@ def bulk_index(documents: Iterable[dict[str, Any]], *, chunk_size: int) -> int:
     actions = (routed(document) for document in documents)
     with search_errors():
         try:
-            indexed, _ = helpers.bulk(get_client(), actions, chunk_size=chunk_size, max_chunk_bytes=20 * 1024 * 1024)
+            indexed, _ = helpers.bulk(get_client().options(request_timeout=bulk_timeout()), actions,
+                                      chunk_size=chunk_size, max_chunk_bytes=20 * 1024 * 1024)
         except helpers.BulkIndexError as exc:
             first = exc.errors[0] if exc.errors else {}
             statuses = {item.get("status", 500) for error in exc.errors for item in error.values()
@@ -289,6 +290,11 @@ def bulk_index(documents: Iterable[dict[str, Any]], *, chunk_size: int) -> int:
                 raise SearchRefused(f"search engine refused {len(exc.errors)} log lines; first: {first}") from exc
             raise SearchUnavailable(f"search engine did not index {len(exc.errors)} log lines; first: {first}") from exc
     return indexed
+
+
+def bulk_timeout() -> float:
+    """The seconds one bulk request may take (ELASTICSEARCH_BULK_TIMEOUT), never less than a query's."""
+    return max(float(dashboard_settings.ELASTICSEARCH_BULK_TIMEOUT), float(dashboard_settings.ELASTICSEARCH_TIMEOUT))
 
 
 def delete_matching(search: Search) -> int:

@@ -17,11 +17,13 @@ from django.conf import settings
 
 DEFAULTS: dict[str, Any] = {
     # The search engine: its URL ("" means none is configured: every search answers 503), whether it
-    # is Elasticsearch or the OpenSearch-compatible osmem ("elasticsearch" | "osmem"), and the seconds
-    # one request may take.
+    # is Elasticsearch or the OpenSearch-compatible osmem ("elasticsearch" | "osmem"), the seconds one
+    # request may take, and the seconds one bulk request of an upload may take (the engine merges what
+    # it indexed now and then, and a bulk request that waits on a merge is slow, not lost).
     "ELASTICSEARCH_URL": "",
     "ELASTICSEARCH_FLAVOR": "elasticsearch",
     "ELASTICSEARCH_TIMEOUT": 10.0,
+    "ELASTICSEARCH_BULK_TIMEOUT": 60.0,
     # Several nodes (a comma-separated ELASTICSEARCH_URL): retries on another node, on a timeout too,
     # and how long a dead node rests; API key, TLS and sniffing for production (docs/scaling.md).
     "ELASTICSEARCH_MAX_RETRIES": 1,

@@ -290,7 +290,7 @@ def _roll_back(upload: Upload, tally: _Tally, exc: Exception, *, interrupted: bo
     """Delete what was indexed of a failed upload and record why it failed.
 
     Nothing was sent if no line was read. After the engine failed to answer, a bulk request may still
-    be on its way, so the cleanup keeps checking for the client's timeout; a bad file or a refused
+    be on its way, so the cleanup keeps checking for the bulk timeout; a bad file or a refused
     document failed between answered requests.
     An `interrupted` upload (its process died) may have sent any number of lines, long ago.
     """
@@ -298,7 +298,7 @@ def _roll_back(upload: Upload, tally: _Tally, exc: Exception, *, interrupted: bo
         removed = remove_upload_lines(upload.pk)
     else:
         unanswered = isinstance(exc, client.SearchUnavailable)  # a request may be applied after we gave up
-        settle = float(dashboard_settings.ELASTICSEARCH_TIMEOUT) if unanswered else 0.0
+        settle = client.bulk_timeout() if unanswered else 0.0
         removed = tally.read == 0 or remove_upload_lines(upload.pk, settle=settle)
     if not removed:
         logger.error("Upload %s failed and some of its lines are still indexed; `recover_uploads` retries", upload.pk)

@@ -120,6 +120,8 @@ if ELASTICSEARCH_FLAVOR not in {"elasticsearch", "osmem"}:
         f"ELASTICSEARCH_FLAVOR={ELASTICSEARCH_FLAVOR!r} is not supported: use 'elasticsearch' or 'osmem'."
     )
 ELASTICSEARCH_TIMEOUT = float(os.environ.get("ELASTICSEARCH_TIMEOUT", "10"))
+# A bulk request of an upload may take longer than a query: the engine merges what it indexed as it goes.
+ELASTICSEARCH_BULK_TIMEOUT = float(os.environ.get("ELASTICSEARCH_BULK_TIMEOUT", "60"))
 
 # Ingestion jobs run on Celery workers (`celery -A logdash worker`, logdash/celery.py; docs/operations.md).
 # The broker is CELERY_BROKER_URL; by default the Redis above on the next database number (REDIS_URL's

@@ -70,7 +70,8 @@ def write_upload_body(path: Path, boundary: str, limit: int) -> int:
         while True:
             # About 1 KB a line, as a log with request dumps in it: a hundred thousand lines fill 100 MB.
             details = " ".join(f"item-{(lines + i) % 997}={(lines * i) % 10007}" for i in range(60))
-            line = (f"2026-11-{1 + lines % 27:02d} {lines % 24:02d}:{lines % 60:02d}:{lines % 59:02d},"
+            # Day after day, as logs come: 4,000 lines a day over 25 days (daily partitions).
+            line = (f"2026-11-{1 + (lines // 4000) % 27:02d} {lines % 24:02d}:{lines % 60:02d}:{lines % 59:02d},"
                     f"{lines % 1000:03d} {LEVELS[lines % 4]} [worker-{lines % 8}] "
                     f"org.example.billing.Ledger: settled order {lines}: {details}\n").encode()
             if written + len(line) > limit - 1024:

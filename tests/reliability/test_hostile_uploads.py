@@ -233,7 +233,7 @@ def test_a_third_upload_in_flight_is_a_429_naming_the_limit(search_engine, users
 
 def test_a_batch_landing_after_the_rollback_is_removed_too(search_engine, users, settings, monkeypatch):
     """The engine applies a bulk request the client had given up on, after the first delete: still cleaned."""
-    settings.ELASTICSEARCH_TIMEOUT = 1.0
+    settings.ELASTICSEARCH_TIMEOUT = settings.ELASTICSEARCH_BULK_TIMEOUT = 1.0  # the cleanup waits this long
     settings.LOGDASH = {"BULK_BATCH_SIZE": 100, "JOB_SEARCH_RETRIES": 0}  # the job's one try fails for good
     original = search_client.bulk_index
     late: list[threading.Thread] = []

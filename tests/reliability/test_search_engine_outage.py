@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import signal
+import threading
 import time
 from collections.abc import Iterator
 
@@ -117,3 +118,24 @@ def test_a_hung_engine_costs_one_client_timeout_at_most(reader, doomed_engine):
         doomed_engine.process.send_signal(signal.SIGCONT)
     # The engine continues: the same request is answered again.
     assert reader.get("/api/search", {"q": "never-asked"}).status_code == 200
+
+
+def test_a_bulk_request_may_take_longer_than_a_query(doomed_engine, users, settings, monkeypatch):
+    """The engine stalls in a bulk request (merging what it indexed) past the query timeout: the upload still lands."""
+    from dashboard import client
+
+    settings.ELASTICSEARCH_BULK_TIMEOUT = 10 * ENGINE_TIMEOUT
+    original = client.bulk_index
+
+    def stalling_bulk_index(documents, *, chunk_size):
+        doomed_engine.process.send_signal(signal.SIGSTOP)
+        threading.Timer(2 * ENGINE_TIMEOUT, doomed_engine.process.send_signal, (signal.SIGCONT,)).start()
+        return original(documents, chunk_size=chunk_size)
+
+    monkeypatch.setattr("dashboard.indexing.client.bulk_index", stalling_bulk_index)
+    upload = start_upload(filename="app.jsonl", size_bytes=0, owner_id=users["user"].pk, product_id=None)
+    began = time.monotonic()
+    result = ingest_file(upload, io.BytesIO(b'{"message": "one"}\n{"message": "two"}\n'))
+    assert time.monotonic() - began > 2 * ENGINE_TIMEOUT  # it did wait past the query timeout
+    upload.refresh_from_db()
+    assert (upload.status, result.lines_indexed) == (Upload.Status.COMPLETE, 2)
