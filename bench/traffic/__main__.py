@@ -3,7 +3,8 @@
 
 Prints the parameters, a table per endpoint, the engine's queries and CPU with and without the
 cache, the ideal-cache ceiling of the same trace, and each goal met or not; writes
-bench/results/traffic.json. `--duration SECONDS` (simulated) shortens or lengthens the replay.
+bench/results/traffic.json. `--duration SECONDS` (simulated) shortens or lengthens the replay,
+`--search-every SECONDS` changes how often users search, `--results NAME` names the file written.
 """
 
 from __future__ import annotations
@@ -151,6 +152,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--search-every", type=float, default=TrafficModel.search_every,
                         help="mean simulated seconds between a user's searches")
     parser.add_argument("--demo-lines", type=int, default=DEMO_LINES)
+    parser.add_argument("--results", default="traffic.json", help="file name in bench/results/")
     options = parser.parse_args(argv)
     model = replace(TrafficModel(), duration=options.duration, search_every=options.search_every)
     upload_files = sorted(LOGHUB.glob("*_2k.log"))
@@ -180,7 +182,7 @@ def main(argv: list[str]) -> int:
     results = summarise(model, trace, token, runs, writes)
     results["bench_seconds"] = round(time.monotonic() - began)
     print(report.render(results))
-    print(f"\nwrote {report.write(results, RESULTS)}")
+    print(f"\nwrote {report.write(results, RESULTS / options.results)}")
     return 0
 
 

@@ -80,10 +80,9 @@ def render(results: dict) -> str:
     return "\n".join(lines)
 
 
-def write(results: dict, folder: Path) -> Path:
-    folder.mkdir(exist_ok=True)
+def write(results: dict, path: Path) -> Path:
+    path.parent.mkdir(exist_ok=True)
     results["goals"] = {name: {"goal": text, "value": results[name], "met": test(results[name])}
                         for name, text, test in GOALS}
-    path = folder / "traffic.json"
     path.write_text(json.dumps(results, indent=2) + "\n")
     return path
