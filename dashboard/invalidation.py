@@ -108,13 +108,13 @@ def patterns_scopes(request: Any) -> list[str]:
     return [PATTERNS_SCOPE]
 
 
-def _changes_trends(newest_line: datetime | None, generalised_lines: list[dict[str, Any]] | None) -> bool:
+def _changes_trends(newest_line: datetime | None, generalised_lines: list[dict[str, Any]]) -> bool:
     """Whether an upload can change a trends answer: a line of its own inside the longest window, or an
     error line there showing a template it generalised (the top error patterns show their templates).
 
-    `generalised_lines` are the other lines showing those templates; None when they were not read.
+    `generalised_lines` are the other lines showing those templates.
     """
-    if newest_line is None or generalised_lines is None:
+    if newest_line is None:
         return True
     # A day of slack for the time zone the windows are counted in.
     oldest_shown = clock.now() - timedelta(days=dashboard_settings.TRENDS_MAX_DAYS + 1)
@@ -160,18 +160,14 @@ def invalidate_after_upload(owner_id: int | None, *, upload_id: int | None = Non
     and the trends only when those lines reach their window; without them, every search and the trends.
     """
     scopes = [user_scope(owner_id)] if owner_id is not None else []
-    if upload_id is None or lines is None:
-        invalidate(types=UPLOAD_AFFECTS, scopes=scopes)
-        return
-    generalised_lines: list[dict[str, Any]] | None = []
-    pattern_ids = list(generalised_patterns)
-    if pattern_ids:
-        generalised_lines = read_generalised_lines(upload_id, product, pattern_ids)
-    touched = None
-    if generalised_lines is not None:
-        add_lines(lines, generalised_lines)
-        touched = searches_touched_by(lines)
-    if touched is None:
+    touched = generalised_lines = None
+    if upload_id is not None and lines is not None:
+        pattern_ids = list(generalised_patterns)
+        generalised_lines = read_generalised_lines(upload_id, product, pattern_ids) if pattern_ids else []
+        if generalised_lines is not None:
+            add_lines(lines, generalised_lines)
+            touched = searches_touched_by(lines)
+    if touched is None or generalised_lines is None:
         invalidate(types=UPLOAD_AFFECTS, scopes=scopes)
         return
     analytics = [PATTERNS_SCOPE, *([TRENDS_SCOPE] if _changes_trends(newest_line, generalised_lines) else [])]
