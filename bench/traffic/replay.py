@@ -67,15 +67,25 @@ def multipart(path: Path, product: str) -> tuple[bytes, str]:
     return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
+def _search_params(event: Event) -> dict:
+    """A search event's parameters less the page number it stands for."""
+    return {name: value for name, value in event.params.items() if name != "page"}
+
+
+def _first_page_key(event: Event) -> str:
+    """The key a search's first page files its `next_cursor` under, for its second page to find."""
+    return urllib.parse.urlencode(sorted(_search_params(event).items()))
+
+
 def request_for(event: Event, cursors: dict[str, str] | None = None) -> tuple[str, str]:
     """The kind an event's answer is filed under, and the path it asks for.
 
     A second page asks with the `next_cursor` its first page answered (`cursors`, by filters).
     """
     if event.kind == "search":
-        params = {name: value for name, value in event.params.items() if name != "page"}
+        params = _search_params(event)
         if event.params.get("page") == 2:
-            cursor = (cursors or {}).get(urllib.parse.urlencode(sorted(params.items())), "")
+            cursor = (cursors or {}).get(_first_page_key(event), "")
             return "search_page2", "/api/search?" + urllib.parse.urlencode({**params, "cursor": cursor})
         return "search", "/api/search?" + urllib.parse.urlencode(params)
     if event.kind == "invalidate":
@@ -90,8 +100,7 @@ def has_next_page(event: Event, cursors: dict[str, str]) -> bool:
 
     The Angular client shows "Load more" only then (clients/angular/src/app/components/search.ts).
     """
-    params = {name: value for name, value in event.params.items() if name != "page"}
-    return bool(cursors.get(urllib.parse.urlencode(sorted(params.items()))))
+    return bool(cursors.get(_first_page_key(event)))
 
 
 def send(base: str, token: str, event: Event, cursors: dict[str, str]) -> tuple[str, str, int, dict[str, str]]:
@@ -99,8 +108,7 @@ def send(base: str, token: str, event: Event, cursors: dict[str, str]) -> tuple[
     if event.kind == "search" and kind == "search":
         status, headers, body = call(base, "GET", path, token=token)
         if status == 200:
-            params = {name: value for name, value in event.params.items() if name != "page"}
-            cursors[urllib.parse.urlencode(sorted(params.items()))] = json.loads(body).get("next_cursor") or ""
+            cursors[_first_page_key(event)] = json.loads(body).get("next_cursor") or ""
     elif event.kind == "upload":
         body, content_type = multipart(Path(event.params["file"]), event.params.get("product", ""))
         status, headers, _ = call(base, "POST", path, token=token, body=body, content_type=content_type)
