@@ -47,8 +47,9 @@ on Authorization or Cookie.
 
 A view that declares its query parameters never sees the others: they are dropped from the
 request before the view runs, so they can neither make new entries (`?junk=N` floods) nor
-reach a body that others are served (unkeyed input). Without `query_params` every parameter
-is keyed, as before, and system check cacheops.W002 names the view.
+reach a body that others are served (unkeyed input). A serializer also says which blank values
+(`?q=`) it reads as no value at all: those are dropped the same way. Without `query_params` every
+parameter is keyed, as before, and system check cacheops.W002 names the view.
 
 An `async def` view gets the same decorator: hits are read through `redis.asyncio` on its event
 loop, and a miss (fill lock, the view, the store) runs off the loop (`CachePolicy.aserve`).
@@ -67,6 +68,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from time import perf_counter
 from typing import Any
+from urllib.parse import urlencode
 
 from asgiref.sync import async_to_sync, iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponseBase, HttpResponseNotModified, QueryDict
@@ -244,6 +246,26 @@ class CachePolicy:
         format_param = get_drf_format_param()
         return frozenset(names) | ({format_param} if format_param else frozenset())
 
+    @cached_property
+    def blank_means_absent(self) -> frozenset[str]:
+        """The declared parameters whose blank value (`?q=`) the view reads exactly as their absence.
+
+        Only a serializer can tell: each of its fields is validated both ways, and where the data agree
+        a blank value is dropped with the undeclared parameters, so it makes no entry of its own.
+        """
+        spec = self.query_params
+        if not isinstance(spec, type):
+            return frozenset()
+        absent = spec(data=QueryDict())
+        if not absent.is_valid():
+            return frozenset()
+        same = []
+        for name in spec().fields:
+            blank = spec(data=QueryDict(urlencode({name: ""})))
+            if blank.is_valid() and blank.validated_data == absent.validated_data:
+                same.append(name)
+        return frozenset(same)
+
     @property
     def timeout(self) -> int:
         return self.ttl or cacheops_settings.TIMEOUTS[self.type_name]
@@ -367,7 +389,7 @@ class CachePolicy:
         query_string = http.META.get("QUERY_STRING", "")
         if names is None or not query_string:
             return
-        kept = keep_declared_params(query_string, names)
+        kept = keep_declared_params(query_string, names, self.blank_means_absent)
         if kept != query_string:
             http.META["QUERY_STRING"] = kept
             http.GET = QueryDict(kept, encoding=http.encoding)  # what DRF's request.query_params returns
@@ -525,7 +547,7 @@ class CachePolicy:
         for answer in answers:
             query_string = answer.query_string
             if self.declared_params is not None:
-                query_string = keep_declared_params(query_string, self.declared_params)
+                query_string = keep_declared_params(query_string, self.declared_params, self.blank_means_absent)
             if self.scopes is not None:
                 scopes = tuple(validate_scope(scope) for scope in self.scopes(RequestWithQuery(call.request,
                                                                                                 query_string)))

@@ -148,14 +148,19 @@ def make_canonical_query(query_string: str) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def keep_declared_params(query_string: str, names: frozenset[str]) -> str:
+def keep_declared_params(query_string: str, names: frozenset[str],
+                         blank_means_absent: frozenset[str] = frozenset()) -> str:
     """Return `query_string` with only the parameters named in `names`, in their order and spelling.
 
     Undeclared parameters (`?junk=N`) change nothing a view answers, so they must not make
     new entries: a client could otherwise fill Redis, and the search engine, one value at a time.
+    A parameter of `blank_means_absent` whose every value is blank (`?q=`) goes too: the view reads
+    it as no value at all, so `?q=&cursor=` shares the plain request's entry.
     """
-    kept = [chunk for chunk in query_string.split("&")
-            if chunk and unquote_plus(chunk.split("=", 1)[0]) in names]
+    named = [(chunk, unquote_plus(chunk.split("=", 1)[0])) for chunk in query_string.split("&") if chunk]
+    valued = {name for chunk, name in named if chunk.partition("=")[2]} if blank_means_absent else set()
+    kept = [chunk for chunk, name in named
+            if name in names and (name not in blank_means_absent or name in valued)]
     return "&".join(kept)
 
 

@@ -23,7 +23,7 @@ from cacheops.conf import CacheType
 from cacheops.decorators import cache_response, renders_user_state
 from cacheops.exceptions import InvalidCacheKey
 from cacheops.stats import get_cache_stats
-from tests.cacheops.urls import PersonalJSONRenderer, SharedHTMLRenderer
+from tests.cacheops.urls import PageParams, PersonalJSONRenderer, SharedHTMLRenderer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.cacheops.urls")]
 
@@ -292,6 +292,29 @@ class TestDeclaredQueryParams:
         seen = get(api, "/declared?junk=%3Cscript%3E&q=x&page=2&from=a").json()
         assert seen["query"] == {"q": ["x"], "page": ["2"], "from": ["a"]}
         assert seen["path"] == "/declared?q=x&page=2&from=a"
+
+    def test_blank_parameters_the_serializer_reads_as_absent_share_the_plain_entry(self, api):
+        """`?q=&page=&from=` is what the serializer makes of `?`: the same entry, and the view sees neither."""
+        plain = get(api, "/declared")
+        blank = get(api, "/declared?q=&page=&from")
+        assert blank["X-Cache"] == "HIT" and blank["X-Cache-Key"] == plain["X-Cache-Key"]
+        assert blank.json() == plain.json() and plain.json()["query"] == {}
+
+    def test_a_blank_value_the_serializer_reads_otherwise_keeps_its_entry(self, api):
+        newest = get(api, "/declared?q=x")
+        unordered = get(api, "/declared?q=x&order=")
+        assert unordered["X-Cache"] == "MISS" and unordered["X-Cache-Key"] != newest["X-Cache-Key"]
+        assert unordered.json()["query"] == {"q": ["x"], "order": [""]}
+
+    def test_a_blank_beside_a_value_of_the_same_name_stays(self, api):
+        seen = get(api, "/declared?q=&q=x").json()
+        assert seen["query"] == {"q": ["", "x"]}
+
+    def test_only_a_serializer_can_say_blank_means_absent(self):
+        by_names = cache_response(CacheType.SEARCH, query_params=("q", "page"))(lambda request: None).cacheops_policy
+        assert by_names.blank_means_absent == frozenset()
+        by_serializer = cache_response(CacheType.SEARCH, query_params=PageParams)(lambda request: None).cacheops_policy
+        assert by_serializer.blank_means_absent == {"q", "page", "from"}
 
     def test_the_format_override_still_negotiates(self, api):
         response = api.get("/declared?format=json&junk=1")

@@ -163,6 +163,20 @@ def test_only_declared_parameters_are_kept_in_order_and_spelling(query, kept):
     assert keep_declared_params(query, frozenset({"q", "level"})) == kept
 
 
+@pytest.mark.parametrize(
+    ("query", "kept"),
+    [
+        ("q=&level=ERROR&cursor=", "level=ERROR"),
+        ("q&level=", "level="),  # `level` is read blank: it stays
+        ("q=&q=disk", "q=&q=disk"),  # a blank beside a value may mean something: both stay
+        ("q=%20", "q=%20"),  # a space is not blank here: the view decides what it means
+        ("junk=&q=", ""),
+    ],
+)
+def test_a_parameter_read_blank_as_absent_goes_when_all_its_values_are_blank(query, kept):
+    assert keep_declared_params(query, frozenset({"q", "level", "cursor"}), frozenset({"q", "cursor"})) == kept
+
+
 class TestHashTags:
     """The physical format: the cache type in a Redis Cluster hash tag (docs/scaling.md)."""
 

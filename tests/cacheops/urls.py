@@ -116,6 +116,8 @@ class ProductViewSet(viewsets.ViewSet):
 class PageParams(serializers.Serializer):
     q = serializers.CharField(required=False, default="")
     page = serializers.IntegerField(required=False, default=1)
+    # Blank is not absent here: `?order=` asks for no order, no `order` for the newest first.
+    order = serializers.CharField(required=False, allow_blank=True, default="newest")
 
     def get_fields(self):
         fields = super().get_fields()

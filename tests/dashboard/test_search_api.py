@@ -105,6 +105,15 @@ def test_searches_are_cached_per_query_in_any_parameter_order(api, searchable):
     assert first["X-Cache-Key"].startswith("cache:search:")
 
 
+def test_a_form_that_sends_its_empty_fields_shares_the_entry_of_the_plain_search(api, searchable):
+    """A client that sends every field of its form, filled or not, gets the entry of the search it means."""
+    plain = api.get("/api/search?q=refused")
+    form = api.get("/api/search?q=refused&level=&source=&product=&pattern_id=&from=&to=&size=&cursor=")
+    assert (plain["X-Cache"], form["X-Cache"]) == ("MISS", "HIT")
+    assert form["X-Cache-Key"] == plain["X-Cache-Key"]
+    assert form.json() == plain.json() and form.json()["total"] == 60
+
+
 def test_errors_are_not_cached(api, search_engine):
     assert api.get("/api/search", {"size": 0})["X-Cache"] == "MISS"
     assert api.get("/api/search", {"size": 0})["X-Cache"] == "MISS"
