@@ -30,6 +30,7 @@ from dashboard.ingest import InvalidLogFile
 from dashboard.ingest.formats.declared import FormatDeclarationError
 from dashboard.log_formats import parse_options
 from dashboard.models import Upload
+from dashboard.stored_files import delete_stored_file
 from logdash.clock import clock
 
 logger = logging.getLogger(__name__)
@@ -223,7 +224,7 @@ def discard_stored_file(upload: Upload) -> None:
     if not upload.stored_file:
         return
     try:
-        default_storage.delete(upload.stored_file)
+        delete_stored_file(upload.stored_file)
     except OSError as exc:
         logger.warning("Stored file %s of upload %s not deleted: %s", upload.stored_file, upload.pk, exc)
     Upload.objects.filter(pk=upload.pk).update(stored_file="")

@@ -9,27 +9,20 @@ broker does not take the job, the stored file and the Upload row are removed aga
 from __future__ import annotations
 
 import time
-import uuid
 from typing import BinaryIO
 
 from django.core.files.base import File
 from django.core.files.storage import default_storage
-from django.utils.text import get_valid_filename
 from kombu.exceptions import OperationalError
 
 from dashboard.indexing import start_upload
 from dashboard.jobs import TERMINAL
 from dashboard.models import Upload
+from dashboard.stored_files import delete_stored_file, storage_name
 
 
 class BrokerUnavailable(Exception):  # noqa: N818 (answered 503 by the view)
     """The job could not be sent to the broker (CELERY_BROKER_URL)."""
-
-
-def storage_name(filename: str) -> str:
-    """A name of its own in storage for an uploaded file: `uploads/<random>/<safe name>`."""
-    safe = get_valid_filename(filename.rsplit("/", 1)[-1])[:100] or "upload.log"
-    return f"uploads/{uuid.uuid4().hex}/{safe}"
 
 
 def send_job(upload: Upload) -> None:
@@ -60,7 +53,7 @@ def submit_upload(fileobj: BinaryIO, *, filename: str, size_bytes: int, owner_id
                               requested_format=requested_format, timezone=timezone)
         send_job(upload)
     except BaseException:
-        default_storage.delete(stored)
+        delete_stored_file(stored)
         if upload is not None:
             upload.delete()
         raise

@@ -3,7 +3,9 @@
 - an upload left `processing` by a process that ingested it in place (`ingest_logs`) is marked failed
   and its lines removed;
 - an upload whose job still waits in storage (`queued`, or `processing` by a worker that died) has its
-  job sent again: a job delivered twice runs once (dashboard/jobs.py), so this is safe while workers run.
+  job sent again: a job delivered twice runs once (dashboard/jobs.py), so this is safe while workers run;
+- a stored file that no upload names (its web process was killed while storing it) is deleted once older
+  than UPLOAD_STALE_SECONDS.
 
 Run it when the app starts (`make run` does, before serving).
 """
@@ -14,11 +16,13 @@ from django.core.management.base import BaseCommand
 
 from dashboard.exceptions import SearchUnavailable
 from dashboard.indexing import mark_interrupted_uploads
+from dashboard.stored_files import remove_orphaned_files
 from dashboard.submission import BrokerUnavailable, requeue_waiting_jobs
 
 
 class Command(BaseCommand):
-    help = "Mark uploads interrupted by a stopped server as failed, and send again the jobs of stored uploads."
+    help = ("Mark uploads interrupted by a stopped server as failed, delete stored files no upload names, and "
+            "send again the jobs of stored uploads.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -28,6 +32,9 @@ class Command(BaseCommand):
             count = 0
         if count:
             self.stdout.write(f"Uploads: marked {count} interrupted uploads as failed.")
+        orphans = remove_orphaned_files()
+        if orphans:
+            self.stdout.write(f"Uploads: deleted {orphans} stored files that no upload names.")
         try:
             requeued = requeue_waiting_jobs()
         except BrokerUnavailable as exc:
