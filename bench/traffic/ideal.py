@@ -70,3 +70,30 @@ def ideal_engine_cpu(cached: list[Answer], uncached: list[Answer], cpu: dict[str
     ideal = sum(distinct[kind] * cpu.get(kind, 0.0) for kind in CACHED_KINDS)
     return {"modelled_uncached_cpu_s": round(everything, 2), "modelled_ideal_cpu_s": round(ideal, 2),
             "ideal_reduction_pct": round(100 * (1 - ideal / everything), 1) if everything else 0.0}
+
+
+def search_misses(answers: list[Answer]) -> dict[str, int]:
+    """Why each first page of a search reached the engine, judged by the answer it got.
+
+    `cold`: its key's first request. Otherwise against the answer its key had before: `unchanged`
+    (the entry was invalidated or expired for nothing), `total_only` (the same page with another
+    total: an upload added lines the page does not show) or `page_changed`.
+    """
+    before: dict[str, tuple[int, str]] = {}
+    causes: Counter[str] = Counter()
+    for answer in sorted(answers, key=lambda answer: answer.at):
+        if answer.kind != "search" or not answer.key or answer.answer is None:
+            continue
+        previous = before.get(answer.key)
+        before[answer.key] = answer.answer
+        if answer.x_cache != "MISS":
+            continue
+        if previous is None:
+            causes["cold"] += 1
+        elif previous == answer.answer:
+            causes["unchanged"] += 1
+        elif previous[1] == answer.answer[1]:
+            causes["total_only"] += 1
+        else:
+            causes["page_changed"] += 1
+    return {cause: causes[cause] for cause in ("cold", "unchanged", "total_only", "page_changed")}

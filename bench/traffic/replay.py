@@ -5,6 +5,7 @@ at their (compressed) times, and records every answer.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -30,6 +31,7 @@ class Answer:
     seconds: float
     at: float              # real seconds from the start of the replay
     path: str = ""         # what was asked (a second page's identity is its first page's, less the cursor)
+    answer: tuple[int, str] | None = None  # a search's (total, digest of its results and next_cursor)
 
 
 def call(base: str, method: str, path: str, *, token: str = "", body: bytes | None = None,
@@ -103,12 +105,23 @@ def has_next_page(event: Event, cursors: dict[str, str]) -> bool:
     return bool(cursors.get(_first_page_key(event)))
 
 
-def send(base: str, token: str, event: Event, cursors: dict[str, str]) -> tuple[str, str, int, dict[str, str]]:
+def search_answer(body: bytes) -> tuple[int, str]:
+    """What tells two answers of one search apart: the total, and a digest of the page it shows."""
+    page = json.loads(body)
+    shown = json.dumps([page.get("results"), page.get("next_cursor")], sort_keys=True).encode()
+    return page.get("total"), hashlib.md5(shown, usedforsecurity=False).hexdigest()
+
+
+def send(base: str, token: str, event: Event,
+         cursors: dict[str, str]) -> tuple[str, str, int, dict[str, str], tuple[int, str] | None]:
     kind, path = request_for(event, cursors)
-    if event.kind == "search" and kind == "search":
+    answer = None
+    if event.kind == "search":
         status, headers, body = call(base, "GET", path, token=token)
         if status == 200:
-            cursors[_first_page_key(event)] = json.loads(body).get("next_cursor") or ""
+            answer = search_answer(body)
+            if kind == "search":
+                cursors[_first_page_key(event)] = json.loads(body).get("next_cursor") or ""
     elif event.kind == "upload":
         body, content_type = multipart(Path(event.params["file"]), event.params.get("product", ""))
         status, headers, _ = call(base, "POST", path, token=token, body=body, content_type=content_type)
@@ -116,7 +129,7 @@ def send(base: str, token: str, event: Event, cursors: dict[str, str]) -> tuple[
         status, headers, _ = call(base, "POST", path, token=token, body=b"{}", content_type="application/json")
     else:
         status, headers, _ = call(base, "GET", path, token=token)
-    return kind, path, status, headers
+    return kind, path, status, headers, answer
 
 
 def replay(base: str, model: TrafficModel, trace: list[Event]) -> list[Answer]:
@@ -141,9 +154,9 @@ def replay(base: str, model: TrafficModel, trace: list[Event]) -> list[Answer]:
             if event.kind == "search" and event.params.get("page") == 2 and not has_next_page(event, cursors):
                 continue
             sent = time.monotonic()
-            kind, path, status, headers = send(base, tokens[actor], event, cursors)
+            kind, path, status, headers, shown = send(base, tokens[actor], event, cursors)
             answer = Answer(actor, kind, status, headers.get("X-Cache", ""), headers.get("X-Cache-Key", ""),
-                            time.monotonic() - sent, sent - began, path)
+                            time.monotonic() - sent, sent - began, path, shown)
             with lock:
                 answers.append(answer)
 

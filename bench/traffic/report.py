@@ -62,6 +62,11 @@ def render(results: dict) -> str:
         f"({engine['writes']['lines']} lines), so answering cost {engine['cached_read_cpu_s']} s against "
         f"{engine['uncached_read_cpu_s']} s: -{results['engine_cpu_reduction_pct']} % (ideal cache, modelled from "
         f"each kind's CPU: -{results['ideal_engine_cpu_reduction_pct']} %)",
+        "search first pages that reached the engine, by why (against the key's previous answer): "
+        + ", ".join(f"{cause} {count}" for cause, count in results["search_misses"].items())
+        + f"; patching the totals of pages an upload only adds lines behind (one query per upload) would "
+        f"make it {results['patched_totals_model']['engine_queries']} queries: "
+        f"-{results['patched_totals_model']['reduction_pct']} % (a model, not built)",
         f"second pages: {results['second_pages']['in_trace']} in the trace, asked only after a first page with a "
         f"next_cursor: {results['second_pages']['cached']} cached, {results['second_pages']['uncached']} uncached",
         f"dashboard hit p99, one prober process of its own: {results['dashboard_hit_p99_ms']} ms under load, "
