@@ -56,10 +56,13 @@ def remove_orphaned_files() -> int:
         left = len(files)
         for filename in files:
             name = f"{path}/{filename}"
-            if name in named or default_storage.get_modified_time(name) > cutoff:
-                continue
-            default_storage.delete(name)
-            removed += 1
+            try:
+                if name in named or default_storage.get_modified_time(name) > cutoff:
+                    continue
+                default_storage.delete(name)
+                removed += 1
+            except FileNotFoundError:  # its job ended and deleted it meanwhile
+                pass
             left -= 1
         if not left:
             remove_empty_folder(path)

@@ -65,3 +65,13 @@ def test_deleting_a_stored_file_removes_its_folder_and_keeps_the_others(media):
     first, second = stored("a.log", age_seconds=0), stored("a.log", age_seconds=0)
     delete_stored_file(first)
     assert folders(media) == {second.split("/")[1]}
+
+
+def test_a_storage_that_fails_does_not_stop_the_start_up(media, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise ConnectionError("the bucket did not answer")
+
+    monkeypatch.setattr(default_storage, "listdir", refuse)
+    err = io.StringIO()
+    call_command("recover_uploads", stdout=io.StringIO(), stderr=err)
+    assert "Stored files not swept: the bucket did not answer" in err.getvalue()

@@ -32,7 +32,11 @@ class Command(BaseCommand):
             count = 0
         if count:
             self.stdout.write(f"Uploads: marked {count} interrupted uploads as failed.")
-        orphans = remove_orphaned_files()
+        try:
+            orphans = remove_orphaned_files()
+        except Exception as exc:  # any storage's own error: the app must still start
+            self.stderr.write(f"Stored files not swept: {exc}. They are swept at the next start.")
+            orphans = 0
         if orphans:
             self.stdout.write(f"Uploads: deleted {orphans} stored files that no upload names.")
         try:
