@@ -256,15 +256,10 @@ class CachePolicy:
         spec = self.query_params
         if not isinstance(spec, type):
             return frozenset()
-        absent = spec(data=QueryDict())
-        if not absent.is_valid():
+        absent = _validated(spec, "")
+        if absent is None:
             return frozenset()
-        same = []
-        for name in spec().fields:
-            blank = spec(data=QueryDict(urlencode({name: ""})))
-            if blank.is_valid() and blank.validated_data == absent.validated_data:
-                same.append(name)
-        return frozenset(same)
+        return frozenset(name for name in spec().fields if _validated(spec, urlencode({name: ""})) == absent)
 
     @property
     def timeout(self) -> int:
@@ -604,6 +599,18 @@ def _etag_matches(request: Any, etag: str) -> bool:
         return True
     ours = etag.removeprefix("W/")
     return any(tag.removeprefix("W/") == ours for tag in parse_etags(header))
+
+
+def _validated(serializer_class: type[BaseSerializer], query_string: str) -> Any:
+    """What `serializer_class` makes of `query_string`; None when it refuses it or cannot tell.
+
+    Cannot tell: a `validate` that reads the database, run on an async view's event loop.
+    """
+    serializer = serializer_class(data=QueryDict(query_string))
+    try:
+        return serializer.validated_data if serializer.is_valid() else None
+    except Exception:  # whatever the serializer raised, the blank keeps its own entry
+        return None
 
 
 def _check_query_params(spec: object) -> Any:

@@ -316,6 +316,16 @@ class TestDeclaredQueryParams:
         by_serializer = cache_response(CacheType.SEARCH, query_params=PageParams)(lambda request: None).cacheops_policy
         assert by_serializer.blank_means_absent == {"q", "page", "from"}
 
+    def test_a_serializer_that_cannot_validate_here_keeps_every_blank(self):
+        """A `validate` that reads the database cannot run on an async view's event loop: nothing is dropped."""
+
+        class NeedsTheDatabase(PageParams):
+            def validate(self, attrs):
+                raise RuntimeError("You cannot call this from an async context")
+
+        policy = cache_response(CacheType.SEARCH, query_params=NeedsTheDatabase)(lambda request: None).cacheops_policy
+        assert policy.blank_means_absent == frozenset()
+
     def test_the_format_override_still_negotiates(self, api):
         response = api.get("/declared?format=json&junk=1")
         assert response["Content-Type"] == "application/json" and response.json()["query"] == {"format": ["json"]}
