@@ -52,28 +52,34 @@ def remove_orphaned_files() -> int:
     removed = 0
     for folder in folders:
         path = f"{UPLOADS_FOLDER}/{folder}"
-        _, files = default_storage.listdir(path)
-        left = len(files)
+        try:
+            _, files = default_storage.listdir(path)
+        except FileNotFoundError:  # its job ended and removed it meanwhile
+            continue
+        if not files:  # left by a file deleted before folders went with their files, or one being stored
+            remove_empty_folder(path, modified_before=cutoff.timestamp())
         for filename in files:
             name = f"{path}/{filename}"
             try:
                 if name in named or default_storage.get_modified_time(name) > cutoff:
                     continue
-                default_storage.delete(name)
-                removed += 1
-            except FileNotFoundError:  # its job ended and deleted it meanwhile
-                pass
-            left -= 1
-        if not left:
-            remove_empty_folder(path)
+            except FileNotFoundError:  # its job ended and deleted it (and its folder) meanwhile
+                continue
+            delete_stored_file(name)
+            removed += 1
     return removed
 
 
-def remove_empty_folder(name: str) -> None:
-    """Remove a folder of the default storage if it is a local, empty one (object stores have no folders)."""
+def remove_empty_folder(name: str, *, modified_before: float | None = None) -> None:
+    """Remove a folder of the default storage if it is a local, empty one (object stores have no folders).
+
+    With `modified_before` (Unix seconds), only a folder last changed before then: a younger one may be
+    a submission's, made a moment before its file.
+    """
     try:
         local = default_storage.path(name)
     except NotImplementedError:
         return
     with contextlib.suppress(OSError):  # not empty after all (a file stored meanwhile), or already gone
-        os.rmdir(local)
+        if modified_before is None or os.path.getmtime(local) < modified_before:
+            os.rmdir(local)

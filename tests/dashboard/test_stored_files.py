@@ -49,6 +49,18 @@ def test_a_file_no_upload_names_goes_once_older_than_the_stale_age(media, settin
     assert remove_orphaned_files() == 0
 
 
+def test_an_empty_folder_goes_once_older_than_the_stale_age(media, settings):
+    """Folders emptied before they went with their files; a young one may be a submission's, about to get its file."""
+    settings.LOGDASH = {"UPLOAD_STALE_SECONDS": 600}
+    (media / UPLOADS_FOLDER).mkdir()
+    for folder, age in (("old", 601), ("young", 590)):
+        (media / UPLOADS_FOLDER / folder).mkdir()
+        moment = clock.time() - age
+        os.utime(media / UPLOADS_FOLDER / folder, (moment, moment))
+    assert remove_orphaned_files() == 0
+    assert folders(media) == {"young"}
+
+
 def test_recover_uploads_reports_the_files_it_deleted(media):
     stored("orphan.log", age_seconds=2 * 3600)
     out = io.StringIO()
