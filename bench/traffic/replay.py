@@ -105,9 +105,8 @@ def has_next_page(event: Event, cursors: dict[str, str]) -> bool:
     return bool(cursors.get(_first_page_key(event)))
 
 
-def search_answer(body: bytes) -> tuple[int, str]:
+def search_answer(page: dict) -> tuple[int, str]:
     """What tells two answers of one search apart: the total, and a digest of the page it shows."""
-    page = json.loads(body)
     shown = json.dumps([page.get("results"), page.get("next_cursor")], sort_keys=True).encode()
     return page.get("total"), hashlib.md5(shown, usedforsecurity=False).hexdigest()
 
@@ -119,9 +118,10 @@ def send(base: str, token: str, event: Event,
     if event.kind == "search":
         status, headers, body = call(base, "GET", path, token=token)
         if status == 200:
-            answer = search_answer(body)
+            page = json.loads(body)
+            answer = search_answer(page)
             if kind == "search":
-                cursors[_first_page_key(event)] = json.loads(body).get("next_cursor") or ""
+                cursors[_first_page_key(event)] = page.get("next_cursor") or ""
     elif event.kind == "upload":
         body, content_type = multipart(Path(event.params["file"]), event.params.get("product", ""))
         status, headers, _ = call(base, "POST", path, token=token, body=body, content_type=content_type)
