@@ -8,6 +8,7 @@ page ahead: a second page whose first page it has answered before never reaches 
 
 from __future__ import annotations
 
+import bisect
 import urllib.parse
 from collections import Counter
 
@@ -97,3 +98,38 @@ def search_misses(answers: list[Answer]) -> dict[str, int]:
         else:
             causes["page_changed"] += 1
     return {cause: causes[cause] for cause in ("cold", "unchanged", "total_only", "page_changed")}
+
+
+def unchanged_misses_by_cause(answers: list[Answer]) -> dict[str, int]:
+    """What made each `unchanged` miss (see `search_misses`) recompute an answer that was still right.
+
+    Judged by what the replay sent between the key's previous answer and the miss: `operator`, an
+    operator invalidated the search type (a correct cache must recompute then too); `upload`, an
+    upload (the upload check said "may match" and the answer did not change: the most an exact
+    check could save, since it counts an upload whose job ended after the miss as well); `expired`,
+    neither (the entry's TTL, or Redis evicted it).
+    """
+    searches = sorted((answer for answer in answers if answer.kind == "search" and answer.key
+                       and answer.answer is not None), key=lambda answer: answer.at)
+    uploads = sorted(answer.at for answer in answers if answer.kind == "upload" and 200 <= answer.status < 300)
+    wipes = sorted(answer.at for answer in answers if answer.kind == "invalidate" and 200 <= answer.status < 300
+                   and answer.path.rstrip("/").endswith("/search"))
+    before: dict[str, Answer] = {}
+    causes: Counter[str] = Counter()
+    for answer in searches:
+        previous = before.get(answer.key)
+        before[answer.key] = answer
+        if answer.x_cache != "MISS" or previous is None or previous.answer != answer.answer:
+            continue
+        if _any_between(wipes, previous.at, answer.at):
+            causes["operator"] += 1
+        elif _any_between(uploads, previous.at, answer.at):
+            causes["upload"] += 1
+        else:
+            causes["expired"] += 1
+    return {cause: causes[cause] for cause in ("operator", "upload", "expired")}
+
+
+def _any_between(moments: list[float], start: float, end: float) -> bool:
+    index = bisect.bisect_right(moments, start)
+    return index < len(moments) and moments[index] < end

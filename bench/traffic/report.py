@@ -67,6 +67,11 @@ def render(results: dict) -> str:
         + f"; patching the totals of pages an upload only adds lines behind (one query per upload) would "
         f"make it {results['patched_totals_model']['engine_queries']} queries: "
         f"-{results['patched_totals_model']['reduction_pct']} % (a model, not built)",
+        "searches recomputed with an unchanged answer, by what invalidated them: "
+        + ", ".join(f"{cause} {count}" for cause, count in results["unchanged_search_misses"].items())
+        + f"; an exact upload check (none of those after an upload) would make it "
+        f"{results['exact_upload_check_model']['engine_queries']} queries: "
+        f"-{results['exact_upload_check_model']['reduction_pct']} % (a model, at most)",
         f"second pages: {results['second_pages']['in_trace']} in the trace, asked only after a first page with a "
         f"next_cursor: {results['second_pages']['cached']} cached, {results['second_pages']['uncached']} uncached",
         f"dashboard hit p99, one prober process of its own: {results['dashboard_hit_p99_ms']} ms under load, "

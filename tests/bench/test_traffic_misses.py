@@ -1,6 +1,6 @@
 """bench/traffic: why each search reached the engine, judged by the answers it got."""
 
-from bench.traffic.ideal import search_misses
+from bench.traffic.ideal import search_misses, unchanged_misses_by_cause
 from bench.traffic.replay import Answer
 
 
@@ -24,3 +24,30 @@ def test_second_pages_and_errors_are_left_out():
     second = Answer("user0", "search_page2", 200, "MISS", "cache:search:c", 0.01, 0, "/api/search?cursor=x", (1, "p"))
     failed = Answer("user0", "search", 503, "", "", 0.01, 1, "/api/search?q=disk", None)
     assert search_misses([second, failed]) == {"cold": 0, "unchanged": 0, "total_only": 0, "page_changed": 0}
+
+
+def sent(at: float, kind: str, path: str, status: int = 200) -> Answer:
+    return Answer("operator0", kind, status, "", "", 0.01, at, path)
+
+
+def test_an_unchanged_miss_is_put_down_to_what_came_between_it_and_the_previous_answer():
+    same = (10, "page1")
+    answers = [
+        answer(0, "MISS", same),
+        sent(1, "invalidate", "/api/cache/invalidate/search"),
+        answer(2, "MISS", same),    # the operator wiped the searches
+        sent(3, "upload", "/api/upload", status=202),
+        answer(4, "MISS", same),    # the upload check said "may match"
+        sent(5, "invalidate", "/api/cache/invalidate/dashboard"),
+        answer(6, "MISS", same),    # nothing that touches searches: the entry expired
+        sent(7, "upload", "/api/upload"),
+        answer(8, "MISS", (11, "page1")),  # the upload changed it: not an unchanged miss
+        sent(9, "upload", "/api/upload", status=400),
+        answer(10, "MISS", (11, "page1")),  # a refused upload wrote nothing: expired
+    ]
+    assert unchanged_misses_by_cause(answers) == {"operator": 1, "upload": 1, "expired": 2}
+
+
+def test_hits_and_first_answers_are_not_misses_to_explain():
+    answers = [answer(0, "MISS", (1, "p")), sent(1, "upload", "/api/upload"), answer(2, "HIT", (1, "p"))]
+    assert unchanged_misses_by_cause(answers) == {"operator": 0, "upload": 0, "expired": 0}
