@@ -7,26 +7,37 @@ before this, one multi-search per upload asked the engine about every noted sear
 checks cost the engine more CPU than the misses they saved.
 
 The test may say yes when no line matches (the search is then recomputed for nothing) but never
-no when one does. It holds because of how `message` is analysed (dashboard/documents.py): both
-the standard tokenizer and the identifier-words tokenizer only split and lower-case, and neither
-splits inside a run of ASCII letters and digits. So every identifier word of an ASCII search term
-(`ValueError` -> value, error) lies inside one such run of any line the term matches. A term with
-other characters is taken to match (the check cannot reason about every script's segmentation).
-Each run remembers the levels of the lines it was seen in, so a search filtered by level is tested
-against the words of those levels' lines only. The other filters (source, product, pattern, time
-range) are checked on the sets and span of the lines, not line by line: again over-approximate,
+no when one does. It follows how a term is searched (`dashboard.queries._term_query`) and how
+`message` is analysed (dashboard/documents.py); a term matches a line in one of two ways:
+- its standard tokens are tokens of the line. The standard tokenizer never splits between two ASCII
+  letters or digits (below its 255-character limit), so each run of ASCII letters and digits of the
+  term is then a whole run of the line, lower-cased;
+- its identifier words (`ValueError` -> value, error) are words the identifier-words tokenizer cut
+  from the line. On an ASCII line those words are exactly what the same pattern cuts from it, case
+  kept, and the summary keeps them.
+A line with other characters (whose case and segmentation the engine may treat otherwise), or with
+a token too long for the standard tokenizer, is kept loosely: a run or word of the term found
+inside one of its runs counts.
+A term with other characters is taken to match (the check cannot reason about every script).
+Each run and word remembers the levels of the lines it was seen in, so a search filtered by level is
+tested against the words of those levels' lines only. The other filters (source, product, pattern,
+time range) are checked on the sets and span of the lines, not line by line: again over-approximate,
 never under.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 
 from dashboard.queries import SearchCriteria, search_terms
 
-# A run of ASCII letters and digits: neither tokenizer of `message` splits inside one.
+# A run of ASCII letters and digits: the standard tokenizer never splits inside one.
 _ASCII_RUN = re.compile(r"[a-z0-9]+")
+# Room for a token longer than the standard tokenizer's 255 characters, which it cuts into pieces
+# that need not start at a run: such a line is kept loosely, as a line with other characters is.
+_LONG_TOKEN = re.compile(r"\S{256,}")
 # The identifier words of an ASCII term, as the `identifier_words` analyzer cuts them.
 _IDENTIFIER_WORD = re.compile(r"[A-Z]+[a-z]*|[a-z]+|[0-9]+")
 
@@ -37,10 +48,13 @@ MAX_SUMMARY_CHARS = 8_000_000
 
 
 class LineSummary:
-    """The distinct word runs (with their lines' levels), levels, sources, products, patterns and time span."""
+    """The distinct word runs and identifier words (with their lines' levels), levels, sources, products,
+    patterns and time span."""
 
     def __init__(self, *, max_chars: int = MAX_SUMMARY_CHARS) -> None:
         self.runs: dict[str, int] = {}  # run -> the bits of the levels of the lines it is in
+        self.words: dict[str, int] = {}  # identifier word of an ASCII line -> the same bits
+        self.loose_runs: dict[str, int] = {}  # run of a line kept loosely -> the same bits
         self._level_bits: dict[str, int] = {}
         self.levels: set[str] = set()
         self.sources: set[str] = set()
@@ -67,19 +81,32 @@ class LineSummary:
             self.oldest = moment
         if self.newest is None or moment > self.newest:
             self.newest = moment
-        # The engine lower-cases `İ` to `i`; Python to `i` and a combining dot, which would split the run.
-        lowered = message.lower() if message.isascii() else message.lower().replace("\u0307", "")
-        for run in _ASCII_RUN.findall(lowered):
-            seen = self.runs.get(run)
-            if seen is None:
-                self.runs[run] = bit
-                self._chars += len(run) + 1
-            elif not seen & bit:
-                self.runs[run] = seen | bit
-        self._texts.clear()
+        if message.isascii():
+            runs = _ASCII_RUN.findall(message.lower())
+        else:
+            # The engine lower-cases `İ` to `i`; Python to `i` and a combining dot, which would split the run.
+            runs = _ASCII_RUN.findall(message.lower().replace("\u0307", ""))
+        self._note(self.runs, runs, bit)
+        if message.isascii() and not _LONG_TOKEN.search(message):
+            self._note(self.words, (word.lower() for word in _IDENTIFIER_WORD.findall(message)), bit)
+        else:
+            self._note(self.loose_runs, runs, bit)
+            self._texts.clear()
         if self._chars > self._max_chars:
             self.overflowed = True
             self.runs.clear()
+            self.words.clear()
+            self.loose_runs.clear()
+            self._texts.clear()
+
+    def _note(self, seen_in: dict[str, int], items: Iterable[str], bit: int) -> None:
+        for item in items:
+            seen = seen_in.get(item)
+            if seen is None:
+                seen_in[item] = bit
+                self._chars += len(item) + 1
+            elif not seen & bit:
+                seen_in[item] = seen | bit
 
     def may_match(self, criteria: SearchCriteria) -> bool:
         """False only when no line summarised here can match `criteria`'s filters."""
@@ -107,16 +134,20 @@ class LineSummary:
         return all(self._may_contain(term, levels) for term in search_terms(criteria.q))
 
     def _may_contain(self, term: str, levels: int) -> bool:
-        """Whether every identifier word of `term` is inside a run of a line of one of `levels`."""
+        """Whether a line of one of `levels` may have `term`: its runs as whole runs, or its identifier words."""
         if not term.isascii():
             return True
-        for word in _IDENTIFIER_WORD.findall(term):
-            word = word.lower()
-            if self.runs.get(word, 0) & levels:
-                continue
-            text = self._texts.get(levels)
-            if text is None:
-                text = self._texts[levels] = "\n".join(run for run, bits in self.runs.items() if bits & levels)
-            if word not in text:
-                return False
-        return True
+        if all(self._may_have(run, self.runs, levels) for run in _ASCII_RUN.findall(term.lower())):
+            return True
+        return all(self._may_have(word.lower(), self.words, levels) for word in _IDENTIFIER_WORD.findall(term))
+
+    def _may_have(self, item: str, exact: dict[str, int], levels: int) -> bool:
+        """`item` is in `exact` for one of `levels`, or inside a run of a line kept loosely."""
+        if exact.get(item, 0) & levels:
+            return True
+        if not self.loose_runs:
+            return False
+        text = self._texts.get(levels)
+        if text is None:
+            text = self._texts[levels] = "\n".join(run for run, bits in self.loose_runs.items() if bits & levels)
+        return item in text

@@ -158,6 +158,9 @@ def main(argv: list[str]) -> int:
     options = parser.parse_args(argv)
     model = replace(TrafficModel(), duration=options.duration, search_every=options.search_every)
     upload_files = sorted(LOGHUB.glob("*_2k.log"))
+    if not upload_files:
+        parser.error(f"no Loghub samples (*_2k.log) in {LOGHUB}: the uploads replay them. Put the shared data "
+                     "folder beside the checkout (../shared/data/loghub).")
     began = time.monotonic()
 
     def phase(text: str) -> None:

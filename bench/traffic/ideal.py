@@ -103,15 +103,16 @@ def search_misses(answers: list[Answer]) -> dict[str, int]:
 def unchanged_misses_by_cause(answers: list[Answer]) -> dict[str, int]:
     """What made each `unchanged` miss (see `search_misses`) recompute an answer that was still right.
 
-    Judged by what the replay sent between the key's previous answer and the miss: `operator`, an
-    operator invalidated the search type (a correct cache must recompute then too); `upload`, an
-    upload (the upload check said "may match" and the answer did not change: the most an exact
-    check could save, since it counts an upload whose job ended after the miss as well); `expired`,
-    neither (the entry's TTL, or Redis evicted it).
+    Judged by what happened between the key's previous answer and the miss: `operator`, an operator
+    invalidated the search type (a correct cache must recompute then too); `upload`, an upload's job
+    completed (its invalidation is part of its commit; the request's time stands in when the
+    completion is unknown): the upload check said "may match" and the answer did not change, which
+    an exact check would have saved; `expired`, neither (the entry's TTL, or Redis evicted it).
     """
     searches = sorted((answer for answer in answers if answer.kind == "search" and answer.key
                        and answer.answer is not None), key=lambda answer: answer.at)
-    uploads = sorted(answer.at for answer in answers if answer.kind == "upload" and 200 <= answer.status < 300)
+    uploads = sorted(answer.at if answer.done_at is None else answer.done_at for answer in answers
+                     if answer.kind == "upload" and 200 <= answer.status < 300)
     wipes = sorted(answer.at for answer in answers if answer.kind == "invalidate" and 200 <= answer.status < 300
                    and answer.path.rstrip("/").endswith("/search"))
     before: dict[str, Answer] = {}

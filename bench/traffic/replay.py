@@ -15,6 +15,7 @@ import urllib.request
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from bench.traffic.model import Event, TrafficModel
@@ -32,6 +33,7 @@ class Answer:
     at: float              # real seconds from the start of the replay
     path: str = ""         # what was asked (a second page's identity is its first page's, less the cursor)
     answer: tuple[int, str] | None = None  # a search's (total, digest of its results and next_cursor)
+    done_at: float | None = None  # an upload's: when its job completed (real seconds from the start)
 
 
 def call(base: str, method: str, path: str, *, token: str = "", body: bytes | None = None,
@@ -112,9 +114,10 @@ def search_answer(page: dict) -> tuple[int, str]:
 
 
 def send(base: str, token: str, event: Event,
-         cursors: dict[str, str]) -> tuple[str, str, int, dict[str, str], tuple[int, str] | None]:
+         cursors: dict[str, str]) -> tuple[str, str, int, dict[str, str], tuple[int, str] | int | None]:
+    """Send one event; return its kind, path, status and headers, and a search's answer or an upload's id."""
     kind, path = request_for(event, cursors)
-    answer = None
+    answer: tuple[int, str] | int | None = None
     if event.kind == "search":
         status, headers, body = call(base, "GET", path, token=token)
         if status == 200:
@@ -124,7 +127,9 @@ def send(base: str, token: str, event: Event,
                 cursors[_first_page_key(event)] = page.get("next_cursor") or ""
     elif event.kind == "upload":
         body, content_type = multipart(Path(event.params["file"]), event.params.get("product", ""))
-        status, headers, _ = call(base, "POST", path, token=token, body=body, content_type=content_type)
+        status, headers, made = call(base, "POST", path, token=token, body=body, content_type=content_type)
+        if 200 <= status < 300:
+            answer = json.loads(made)["id"]
     elif event.kind == "invalidate":
         status, headers, _ = call(base, "POST", path, token=token, body=b"{}", content_type="application/json")
     else:
@@ -142,8 +147,9 @@ def replay(base: str, model: TrafficModel, trace: list[Event]) -> list[Answer]:
         by_actor[event.actor].append(event)
     tokens = {actor: log_in(base, actor) for actor in by_actor}
     answers: list[Answer] = []
+    uploads: dict[int, Answer] = {}  # the id of an upload made -> the answer that made it
     lock = threading.Lock()
-    began = time.monotonic()
+    began, began_wall = time.monotonic(), time.time()
 
     def act(actor: str, events: list[Event]) -> None:
         cursors: dict[str, str] = {}
@@ -156,13 +162,38 @@ def replay(base: str, model: TrafficModel, trace: list[Event]) -> list[Answer]:
             sent = time.monotonic()
             kind, path, status, headers, shown = send(base, tokens[actor], event, cursors)
             answer = Answer(actor, kind, status, headers.get("X-Cache", ""), headers.get("X-Cache-Key", ""),
-                            time.monotonic() - sent, sent - began, path, shown)
+                            time.monotonic() - sent, sent - began, path, shown if kind.startswith("search") else None)
             with lock:
                 answers.append(answer)
+                if isinstance(shown, int):
+                    uploads[shown] = answer
 
     threads = [threading.Thread(target=act, args=item, daemon=True) for item in by_actor.items()]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    if uploads:
+        uploader = next(actor for actor, events in by_actor.items() if events[0].kind == "upload")
+        for upload_id, moment in upload_completions(base, tokens[uploader], set(uploads)).items():
+            uploads[upload_id].done_at = moment - began_wall
     return answers
+
+
+def upload_completions(base: str, token: str, ids: set[int], wait: float = 60.0) -> dict[int, float]:
+    """When each upload's job completed (epoch seconds), waiting up to `wait` for the ones still running.
+
+    Its invalidation is done as the job commits: a search answered between the upload's request
+    and this moment was answered before the upload's lines counted.
+    """
+    completed: dict[int, float] = {}
+    deadline = time.monotonic() + wait
+    while True:
+        for upload_id in ids - completed.keys():
+            status, _, body = call(base, "GET", f"/api/uploads/{upload_id}", token=token)
+            moment = json.loads(body).get("completed_at") if status == 200 else None
+            if moment:
+                completed[upload_id] = datetime.fromisoformat(moment).timestamp()
+        if completed.keys() >= ids or time.monotonic() > deadline:
+            return completed
+        time.sleep(0.5)

@@ -26,8 +26,8 @@ def test_second_pages_and_errors_are_left_out():
     assert search_misses([second, failed]) == {"cold": 0, "unchanged": 0, "total_only": 0, "page_changed": 0}
 
 
-def sent(at: float, kind: str, path: str, status: int = 200) -> Answer:
-    return Answer("operator0", kind, status, "", "", 0.01, at, path)
+def sent(at: float, kind: str, path: str, status: int = 200, done_at: float | None = None) -> Answer:
+    return Answer("operator0", kind, status, "", "", 0.01, at, path, done_at=done_at)
 
 
 def test_an_unchanged_miss_is_put_down_to_what_came_between_it_and_the_previous_answer():
@@ -51,3 +51,16 @@ def test_an_unchanged_miss_is_put_down_to_what_came_between_it_and_the_previous_
 def test_hits_and_first_answers_are_not_misses_to_explain():
     answers = [answer(0, "MISS", (1, "p")), sent(1, "upload", "/api/upload"), answer(2, "HIT", (1, "p"))]
     assert unchanged_misses_by_cause(answers) == {"operator": 0, "upload": 0, "expired": 0}
+
+
+def test_an_upload_counts_from_when_its_job_completed():
+    same = (10, "page1")
+    answers = [
+        sent(0, "upload", "/api/upload", status=202, done_at=1.5),
+        answer(1, "MISS", same),    # answered while the job ran
+        answer(2, "MISS", same),    # the job's commit invalidated it in between
+        sent(3, "upload", "/api/upload", status=202, done_at=3.5),
+        answer(3.2, "HIT", same),
+        answer(4, "HIT", same),
+    ]
+    assert unchanged_misses_by_cause(answers) == {"operator": 0, "upload": 1, "expired": 0}

@@ -10,6 +10,7 @@ no often enough to be worth having.
 
 from __future__ import annotations
 
+import csv
 import itertools
 import random
 import re
@@ -113,15 +114,57 @@ def test_with_a_level_filter_the_summary_of_many_lines_never_rules_out_what_the_
     assert ruled_out > len(terms) * 0.8
 
 
+def test_the_summary_of_real_logs_never_rules_out_a_line_the_engine_finds(api, ingest, now, loghub_dir):
+    """Messages of every Loghub system (as Loghub's own parse has them), against terms cut from them."""
+    messages = []
+    for path in sorted(loghub_dir.glob("*_structured.csv")):
+        with path.open(newline="", encoding="utf-8", errors="replace") as file:
+            rows = list(csv.DictReader(file))
+        messages += sorted({row["Content"] for row in rows[:: len(rows) // 4]})[:4]
+    ingest(json_lines([{"timestamp": ago(now, minutes=index + 1), "level": "INFO", "message": message}
+                       for index, message in enumerate(messages)]))
+    rng = random.Random(20261130)
+    cut = sorted({term for message in messages for term in terms_cut_from(message, rng)})
+    terms = rng.sample(cut, min(len(cut), 400))
+    summaries = {message: summary_of(message) for message in messages}
+    found = ruled_out = 0
+    for term in terms:
+        answer = api.get("/api/search", {"q": term, "size": 100})
+        assert answer.status_code == 200, (term, answer.content)
+        matched = {hit["message"] for hit in answer.json()["results"]}
+        for message, summary in summaries.items():
+            says = summary.may_match(SearchCriteria(q=term))
+            assert says or message not in matched, f"the summary ruled out {message!r} for {term!r}"
+            ruled_out += not says
+        found += bool(matched)
+    assert len(messages) >= 24 and found > len(terms) * 0.7
+    assert ruled_out > len(terms) * len(messages) * 0.8
+
+
+def test_a_word_inside_a_lower_case_run_is_not_a_word_of_the_line():
+    """The engine cuts `forEach` into for, each but leaves `information` whole: only the first has `for`."""
+    assert not summary_of("no information about the format").may_match(SearchCriteria(q="for"))
+    assert not summary_of("no information about the format").may_match(SearchCriteria(q="form"))
+    assert summary_of("called forEach on the list").may_match(SearchCriteria(q="for"))
+    assert summary_of("called forEach on the list").may_match(SearchCriteria(q="each"))
+    assert summary_of("HTTPServer started").may_match(SearchCriteria(q="httpserver"))
+    assert not summary_of("HTTPServer started").may_match(SearchCriteria(q="server"))
+    assert summary_of("wait for it").may_match(SearchCriteria(q="FOR"))
+    assert summary_of("retried 3 times in 5000ms").may_match(SearchCriteria(q="5000"))
+    # Lines the summary keeps loosely: other characters, or a token longer than the standard tokenizer's.
+    assert summary_of("información del formato").may_match(SearchCriteria(q="for"))
+    assert summary_of("key=" + "ab" * 200).may_match(SearchCriteria(q="bab"))
+
+
 def test_a_word_of_info_lines_only_does_not_match_a_search_for_errors():
     summary = LineSummary()
     at = datetime(2026, 3, 1, 12, tzinfo=UTC)
-    summary.add(message="heartbeat ok", level="INFO", source="app", product="", pattern_id="p1", moment=at)
+    summary.add(message="heartBeat ok", level="INFO", source="app", product="", pattern_id="p1", moment=at)
     summary.add(message="disk full", level="ERROR", source="app", product="", pattern_id="p2", moment=at)
     assert summary.may_match(SearchCriteria(q="heartbeat"))
     assert summary.may_match(SearchCriteria(q="heartbeat", level=("INFO", "ERROR")))
     assert not summary.may_match(SearchCriteria(q="heartbeat", level=("ERROR",)))
-    assert not summary.may_match(SearchCriteria(q="beat", level=("ERROR",)))  # inside a run, of the wrong level
+    assert not summary.may_match(SearchCriteria(q="beat", level=("ERROR",)))  # an identifier word, of the wrong level
     assert summary.may_match(SearchCriteria(q="beat", level=("INFO",)))
     assert summary.may_match(SearchCriteria(q="full", level=("ERROR",)))
 
