@@ -3,8 +3,9 @@ The bytes cacheops keeps in Redis: the format marker, the compression, and the e
 
 A response entry starts with a two-byte marker, MAGIC + a format byte, so a reader never
 guesses: `\\xcc=` is stored as is, `\\xccz` is zlib, around the entry layout below, with no
-serializer in between (`dump_entry` / `load_entry`; only `cacheops.store` calls them). Entries
-live under cacheops' own keys (`cache:{type}:...`), which stock django-redis clients never read.
+serializer in between (`dump_entry` / `load_entry`; only `cacheops.store` calls them, the latter
+through `cacheops.decoded`). Entries live under cacheops' own keys (`cache:{type}:...`), which
+stock django-redis clients never read.
 
 The values other code stores through Django's cache API (`cacheops.compressors`) are written
 exactly as stock django-redis with its ZlibCompressor writes them (`pack_value`): a pickle,

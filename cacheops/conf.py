@@ -93,6 +93,9 @@ DEFAULTS: dict[str, Any] = {
     "COMPRESS_LEVEL": 6,
     # Responses with a bigger body are served but not stored.
     "MAX_ENTRY_BYTES": 8 * 1024 * 1024,
+    # Entries each process keeps decoded, by their stored bytes, so a hit of a popular entry does not
+    # inflate it again (cacheops.decoded); 0 turns it off.
+    "DECODED_ENTRIES_MAX_BYTES": 8 * 1024 * 1024,
     # Send `X-Cache-Key` (the logical key) with every response.
     "EXPOSE_KEY_HEADER": True,
     # Put scheme and host into the default key: turn on when views render absolute URLs.

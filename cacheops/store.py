@@ -25,9 +25,10 @@ from redis.lock import Lock
 
 from cacheops import metrics, stats
 from cacheops.backends import response_redis
-from cacheops.codec import CorruptValueError, encode_entry, frame, load_entry
+from cacheops.codec import CorruptValueError, encode_entry, frame
 from cacheops.compressors import CacheopsCompressor, ZlibCompressor
 from cacheops.conf import CacheType, cacheops_settings
+from cacheops.decoded import load_decoded_entry
 from cacheops.entries import Entry
 from cacheops.exceptions import CacheUnavailable
 from cacheops.keys import fill_lock_key, generation_key, scope_generation_key
@@ -70,7 +71,7 @@ def _decode_read(type_name: str, key: str, scopes: tuple[str, ...],
     if raw_entry is None:
         return generation, None
     try:
-        return generation, load_entry(raw_entry, cacheops_settings.MAX_ENTRY_BYTES)
+        return generation, load_decoded_entry(raw_entry, cacheops_settings.MAX_ENTRY_BYTES)
     except CorruptValueError as exc:
         logger.warning("[CACHE ERROR] unreadable entry under %s (%d bytes) read as a miss: %s",
                        key, len(raw_entry), exc)
