@@ -35,9 +35,9 @@ from dashboard.queries import SearchCriteria, search_terms
 
 # A run of ASCII letters and digits: the standard tokenizer never splits inside one.
 _ASCII_RUN = re.compile(r"[a-z0-9]+")
-# Room for a token longer than the standard tokenizer's 255 characters, which it cuts into pieces
-# that need not start at a run: such a line is kept loosely, as a line with other characters is.
-_LONG_TOKEN = re.compile(r"\S{256,}")
+# The standard tokenizer cuts a longer token into pieces that need not start at a run: a line with
+# such a token is kept loosely, as a line with other characters is.
+_STANDARD_MAX_TOKEN_LENGTH = 255
 # The identifier words of an ASCII term, as the `identifier_words` analyzer cuts them.
 _IDENTIFIER_WORD = re.compile(r"[A-Z]+[a-z]*|[a-z]+|[0-9]+")
 
@@ -53,7 +53,7 @@ class LineSummary:
 
     def __init__(self, *, max_chars: int = MAX_SUMMARY_CHARS) -> None:
         self.runs: dict[str, int] = {}  # run -> the bits of the levels of the lines it is in
-        self.words: dict[str, int] = {}  # identifier word of an ASCII line -> the same bits
+        self.words: dict[str, int] = {}  # identifier word of an ASCII line that is not a whole run of it -> bits
         self.loose_runs: dict[str, int] = {}  # run of a line kept loosely -> the same bits
         self._level_bits: dict[str, int] = {}
         self.levels: set[str] = set()
@@ -87,8 +87,12 @@ class LineSummary:
             # The engine lower-cases `İ` to `i`; Python to `i` and a combining dot, which would split the run.
             runs = _ASCII_RUN.findall(message.lower().replace("\u0307", ""))
         self._note(self.runs, runs, bit)
-        if message.isascii() and not _LONG_TOKEN.search(message):
-            self._note(self.words, (word.lower() for word in _IDENTIFIER_WORD.findall(message)), bit)
+        if message.isascii() and not _has_long_token(message):
+            # Most identifier words are whole runs (`information`, `42`), which the check reads as well.
+            words = set(" ".join(_IDENTIFIER_WORD.findall(message)).lower().split())
+            words.difference_update(runs)
+            if words:
+                self._note(self.words, words, bit)
         else:
             self._note(self.loose_runs, runs, bit)
             self._texts.clear()
@@ -142,8 +146,8 @@ class LineSummary:
         return all(self._may_have(word.lower(), self.words, levels) for word in _IDENTIFIER_WORD.findall(term))
 
     def _may_have(self, item: str, exact: dict[str, int], levels: int) -> bool:
-        """`item` is in `exact` for one of `levels`, or inside a run of a line kept loosely."""
-        if exact.get(item, 0) & levels:
+        """`item` is in `exact` or a whole run for one of `levels`, or inside a run of a line kept loosely."""
+        if (exact.get(item, 0) | self.runs.get(item, 0)) & levels:
             return True
         if not self.loose_runs:
             return False
@@ -151,3 +155,8 @@ class LineSummary:
         if text is None:
             text = self._texts[levels] = "\n".join(run for run, bits in self.loose_runs.items() if bits & levels)
         return item in text
+
+
+def _has_long_token(message: str) -> bool:
+    """Whether `message` has a run of non-blanks longer than the standard tokenizer's longest token."""
+    return len(message) > _STANDARD_MAX_TOKEN_LENGTH and max(map(len, message.split())) > _STANDARD_MAX_TOKEN_LENGTH
