@@ -24,7 +24,7 @@ from cacheops.invalidation import clear_all, invalidate_cache_type, invalidate_p
 from cacheops.keys import generation_key, make_cache_key
 from cacheops.stats import get_cache_stats
 from cacheops.ticker import ticker
-from logdash.redis_processes import SENTINEL_PORTS, _Processes, find_free_ports
+from logdash.redis_processes import SENTINEL_PORTS, _Processes, _wait_for, find_free_ports
 from tests.conftest import TEST_KEY_PREFIX, cluster_cache, sentinel_cache
 
 from .conftest import closed_port, single_redis_cache
@@ -157,19 +157,15 @@ def test_the_start_up_check_refuses_a_redis_without_cluster_mode(redis_service):
 
 def test_the_start_up_check_refuses_a_cluster_missing_slots(tmp_path):
     """One cluster-mode node that serves no slot: keys would have nowhere to go."""
-    port = find_free_ports(1, SENTINEL_PORTS)[0]
+    # A cluster-mode node also binds its bus (port + 10000), which may be some client's ephemeral port.
+    port = find_free_ports(1, SENTINEL_PORTS, with_bus=True)[0]
     processes = _Processes(tmp_path)
-    processes.spawn(port, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf")
+    node = processes.spawn(port, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf")
     try:
+        # A loaded machine may take seconds to start it: wait for it, or fail with its log.
         client = redis.Redis(port=port)
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                import time
-
-                time.sleep(0.05)
+        _wait_for(lambda: node.poll() is not None or client.ping(), 60, f"the node on port {port} did not answer")
+        assert node.poll() is None, (tmp_path / str(port) / "redis.log").read_text()[-2000:]
         with pytest.raises(ImproperlyConfigured, match=r"serves 0 of 16384 slots"):
             check_cluster([f"127.0.0.1:{port}"])
     finally:
