@@ -141,13 +141,12 @@ class LineSummary:
         """Whether a line of one of `levels` may have `term`: its runs as whole runs, or its identifier words."""
         if not term.isascii():
             return True
-        if all(self._may_have(run, self.runs, levels) for run in _ASCII_RUN.findall(term.lower())):
-            return True
-        return all(self._may_have(word.lower(), self.words, levels) for word in _IDENTIFIER_WORD.findall(term))
+        return (all(self._may_have(run, levels) for run in _ASCII_RUN.findall(term.lower()))
+                or all(self._may_have(word.lower(), levels) for word in _IDENTIFIER_WORD.findall(term)))
 
-    def _may_have(self, item: str, exact: dict[str, int], levels: int) -> bool:
-        """`item` is in `exact` or a whole run for one of `levels`, or inside a run of a line kept loosely."""
-        if (exact.get(item, 0) | self.runs.get(item, 0)) & levels:
+    def _may_have(self, item: str, levels: int) -> bool:
+        """`item` is a whole run or an identifier word for one of `levels`, or inside a run of a line kept loosely."""
+        if (self.runs.get(item, 0) | self.words.get(item, 0)) & levels:
             return True
         if not self.loose_runs:
             return False
@@ -156,7 +155,7 @@ class LineSummary:
             text = self._texts[levels] = "\n".join(run for run, bits in self.loose_runs.items() if bits & levels)
         return item in text
 
-
 def _has_long_token(message: str) -> bool:
     """Whether `message` has a run of non-blanks longer than the standard tokenizer's longest token."""
-    return len(message) > _STANDARD_MAX_TOKEN_LENGTH and max(map(len, message.split())) > _STANDARD_MAX_TOKEN_LENGTH
+    return (len(message) > _STANDARD_MAX_TOKEN_LENGTH
+            and max(map(len, message.split()), default=0) > _STANDARD_MAX_TOKEN_LENGTH)

@@ -174,7 +174,7 @@ def replay(base: str, model: TrafficModel, trace: list[Event]) -> list[Answer]:
     for thread in threads:
         thread.join()
     if uploads:
-        uploader = next(actor for actor, events in by_actor.items() if events[0].kind == "upload")
+        uploader = next(iter(uploads.values())).actor
         for upload_id, moment in upload_completions(base, tokens[uploader], set(uploads)).items():
             uploads[upload_id].done_at = moment - began_wall
     return answers

@@ -155,6 +155,7 @@ def test_a_word_inside_a_lower_case_run_is_not_a_word_of_the_line():
     assert summary_of("información del formato").may_match(SearchCriteria(q="for"))
     assert summary_of("key=" + "ab" * 200).may_match(SearchCriteria(q="bab"))
     assert not summary_of("information about the format " * 20).may_match(SearchCriteria(q="for"))  # long, short tokens
+    assert not summary_of(" " * 300).may_match(SearchCriteria(q="for"))  # long, and no token at all
 
 
 def test_a_word_of_info_lines_only_does_not_match_a_search_for_errors():
