@@ -5,8 +5,10 @@ run) and ingestion throughput with and without pattern mining.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from unittest import mock
 
@@ -51,10 +53,23 @@ def _no_patterns(self, lines):
     return ((line, {}) for line in lines)
 
 
-def ingestion() -> dict:
-    """Lines per second of `ingest_file` over the samples, rounds interleaved, with and without mining."""
+def _no_miner(self, product):
+    """`PatternAssigner.__init__` without a miner: nothing mined, so nothing generalised either."""
+    self.generalised = set()
+
+
+@contextlib.contextmanager
+def without_mining() -> Iterator[None]:
+    """Ingestion as it would run with no pattern mining at all: the baseline of the speed comparison."""
     from dashboard.patterns.store import PatternAssigner
 
+    with mock.patch.object(PatternAssigner, "__init__", _no_miner), \
+            mock.patch.object(PatternAssigner, "assign", _no_patterns):
+        yield
+
+
+def ingestion() -> dict:
+    """Lines per second of `ingest_file` over the samples, rounds interleaved, with and without mining."""
     files = sorted(path for path in LOGHUB_DIR.glob("*.log"))
     timings: dict[str, list[float]] = {"with patterns": [], "without patterns": []}
     lines = 0
@@ -62,8 +77,7 @@ def ingestion() -> dict:
         for variant in timings:
             started = time.perf_counter()
             if variant == "without patterns":
-                with mock.patch.object(PatternAssigner, "__init__", lambda self, product: None), \
-                        mock.patch.object(PatternAssigner, "assign", _no_patterns):
+                with without_mining():
                     lines = _ingest_all(files, f"bench-plain-{round_number}-{time.time_ns()}")
             else:
                 lines = _ingest_all(files, f"bench-patterns-{round_number}-{time.time_ns()}")

@@ -39,10 +39,10 @@ def main() -> None:
             user, _ = get_user_model().objects.get_or_create(username="token-hit")
             token = Token.objects.get_or_create(user=user)[0].key
             get_redis_connection("default").set(FLOOR_KEY, zlib.compress(json.dumps(PAYLOAD).encode(), 6))
-            result = latency.run(token, rounds=5, miss_per_round=0)
-        # The same two through gunicorn (2 sync workers, as `make bench` measures throughput).
+            result = latency.run(token, rounds=9, miss_per_round=0)
+        # The same two through gunicorn (2 sync workers, as `make bench` measures throughput), 12 rounds.
         # bench.settings names the database file, so the workers read the token made here.
-        http = http_load.run({"REDIS_URL": redis.url}, token, rounds=8, miss_rounds=0, variants=(TOKEN_HIT,))
+        http = http_load.run({"REDIS_URL": redis.url}, token, rounds=12, miss_rounds=0, variants=(TOKEN_HIT,))
     finally:
         redis.stop()
     variants, served = result["variants"], http["variants"]
