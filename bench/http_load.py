@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -21,7 +20,7 @@ import urllib.request
 from pathlib import Path
 
 from bench.latency import MISS, VARIANTS
-from bench.measure import summarise
+from bench.measure import paired_ratio, summarise
 from logdash.services import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,9 +83,10 @@ def _fetch(address: tuple[str, int], request: bytes) -> int:
     """Send one request on a connection of its own and read the answer to its end; return its status."""
     with socket.create_connection(address, timeout=10) as connection:
         connection.sendall(request)
-        head = connection.recv(65536)
-        while connection.recv(65536):
-            pass
+        head = b""
+        while chunk := connection.recv(65536):
+            if len(head) < 12:  # "HTTP/1.1 200": enough to read the status
+                head += chunk
     return int(head[9:12]) if head.startswith(b"HTTP/") else 0
 
 
@@ -155,19 +155,10 @@ def run(environment: dict[str, str], token: str, *, rounds: int = 12, seconds: i
             "median_us": summarise([r["median_us"] for r in runs])["median"],
             "p99_us": summarise([r["p99_us"] for r in runs])["median"],
             "non_2xx": sum(r["non_2xx"] for r in runs),
-            "throughput_ratio_to_floor": paired_ratio(runs, results[FLOOR]),
+            "throughput_ratio_to_floor": paired_ratio([r["requests_per_second"] for r in runs],
+                                                      [r["requests_per_second"] for r in results[FLOOR]]),
         }
     return {"load_generator": "wrk" if load is _wrk else "python sockets", "workers": 2, "connections": connections,
             "seconds_per_run": seconds, "rounds": rounds, "ratio": "median of each round's ratio to that round's floor",
             "variants": summary}
 
-
-def paired_ratio(runs: list[dict], floor_runs: list[dict]) -> float:
-    """The median of each round's throughput over the floor's in the same round.
-
-    A round measures every variant back to back, so a slow spell of the shared machine lowers both sides of a
-    round's ratio; a ratio of the two medians would compare rounds measured at different moments.
-    """
-    ratios = [run["requests_per_second"] / floor["requests_per_second"]
-              for run, floor in zip(runs, floor_runs, strict=False) if floor["requests_per_second"]]
-    return round(statistics.median(ratios), 2) if ratios else float("nan")

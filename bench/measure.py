@@ -16,3 +16,14 @@ def summarise(samples: list[float]) -> dict[str, float]:
 
 def ratio(value: float, baseline: float) -> float:
     return round(value / baseline, 2) if baseline else float("nan")
+
+
+def paired_ratio(values: list[float], baselines: list[float]) -> float:
+    """The median of each round's value over the baseline measured in the same round.
+
+    A round measures every variant back to back, so a slow spell of the shared machine lowers both sides of a
+    round's ratio; a ratio of the two medians would compare rounds measured at different moments. A variant
+    measured in fewer rounds is paired with the first rounds only.
+    """
+    ratios = [value / baseline for value, baseline in zip(values, baselines, strict=False) if baseline]
+    return round(statistics.median(ratios), 2) if ratios else float("nan")
