@@ -89,7 +89,7 @@ def measure_write_cpu(data: PreparedData, trace: list[Event]) -> dict:
     try:
         token = log_in(stack.url, "uploader")
         stack.wait_for_quiet_engine()
-        cpu = stack.engine_cpu_seconds
+        cpu, queries = stack.engine_cpu_seconds, stack.engine_queries
         uploads = [event for event in trace if event.kind == "upload"]
 
         def upload(event: Event) -> int:
@@ -103,7 +103,8 @@ def measure_write_cpu(data: PreparedData, trace: list[Event]) -> dict:
         # Two at a time, the uploader's limit of uploads in progress; in the trace's order.
         with ThreadPoolExecutor(max_workers=2) as pool:
             lines = sum(pool.map(upload, uploads))
-        return {"uploads": len(uploads), "lines": lines, "engine_cpu_s": round(stack.engine_cpu_seconds - cpu, 2)}
+        return {"uploads": len(uploads), "lines": lines, "engine_cpu_s": round(stack.engine_cpu_seconds - cpu, 2),
+                "engine_queries": stack.engine_queries - queries}
     finally:
         stack.stop()
 
@@ -222,6 +223,9 @@ def summarise(model: TrafficModel, trace: list[Event], token: dict, runs: dict, 
     patched_queries = cached["engine_queries"] - misses["total_only"] + uploads
     # A model of an upload check that is exact: no search recomputed after an upload left its answer as it was.
     exact_check_queries = cached["engine_queries"] - unchanged["upload"]
+    total_invalidation = ideal.total_invalidation_queries(cached["answers"], cached["engine_queries"])
+    # The uploads' own queries (their jobs read the engine too) are the same in both replays, like their CPU.
+    own = writes["engine_queries"]
 
     return {
         "model": model.describe(), "events": len(trace),
@@ -242,6 +246,12 @@ def summarise(model: TrafficModel, trace: list[Event], token: dict, runs: dict, 
         "engine_cpu_total_reduction_pct": reduction(cached["engine_cpu_s"], uncached["engine_cpu_s"]),
         "ideal_engine_cpu_reduction_pct": cpu_ceiling["ideal_reduction_pct"], "engine_cpu_model": cpu_ceiling,
         "ideal_reduction_pct": reduction(ceiling["ideal_engine_queries"], uncached["engine_queries"]),
+        "answering_queries": {
+            "uploads_own": own, "cached": cached["engine_queries"] - own, "uncached": uncached["engine_queries"] - own,
+            "reduction_pct": reduction(cached["engine_queries"] - own, uncached["engine_queries"] - own),
+            "ideal_reduction_pct": reduction(ceiling["ideal_engine_queries"] - own, uncached["engine_queries"] - own)},
+        "total_invalidation_model": {**total_invalidation, "reduction_pct": reduction(
+            total_invalidation["engine_queries"], uncached["engine_queries"])},
         "search_misses": misses, "unchanged_search_misses": unchanged,
         "exact_upload_check_model": {"engine_queries": exact_check_queries,
                                      "reduction_pct": reduction(exact_check_queries, uncached["engine_queries"])},

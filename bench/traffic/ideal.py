@@ -111,10 +111,7 @@ def unchanged_misses_by_cause(answers: list[Answer]) -> dict[str, int]:
     """
     searches = sorted((answer for answer in answers if answer.kind == "search" and answer.key
                        and answer.answer is not None), key=lambda answer: answer.at)
-    uploads = sorted(answer.at if answer.done_at is None else answer.done_at for answer in answers
-                     if answer.kind == "upload" and 200 <= answer.status < 300)
-    wipes = sorted(answer.at for answer in answers if answer.kind == "invalidate" and 200 <= answer.status < 300
-                   and answer.path.rstrip("/").endswith("/search"))
+    uploads, wipes = _upload_completions(answers), _search_wipes(answers)
     before: dict[str, Answer] = {}
     causes: Counter[str] = Counter()
     for answer in searches:
@@ -129,6 +126,51 @@ def unchanged_misses_by_cause(answers: list[Answer]) -> dict[str, int]:
         else:
             causes["expired"] += 1
     return {cause: causes[cause] for cause in ("operator", "upload", "expired")}
+
+
+def total_invalidation_queries(answers: list[Answer], engine_queries: int) -> dict[str, float]:
+    """The engine queries of this replay had every upload wiped every cached search, as the reference design did.
+
+    A model on the recorded requests: the searches (first pages, and second pages not read ahead)
+    go through a model cache that an upload's completion or an operator's invalidation of the search
+    type empties, and that never expires; the replay's other queries are counted as they were.
+    It tells how much of the gap between the reference design and the ideal cache the precise
+    upload check closes.
+    """
+    searched = sorted((answer for answer in answers if answer.kind in ("search", "search_page2") and answer.key
+                       and answer.status == 200), key=lambda answer: answer.at)
+    measured = sum(answer.x_cache == "MISS" for answer in searched)
+    moments = sorted(_upload_completions(answers) + _search_wipes(answers))
+    stored: set[str] = set()
+    first_pages: set[str] = set()
+    modelled = wiped = 0
+    for answer in searched:
+        while wiped < len(moments) and moments[wiped] <= answer.at:
+            stored.clear()
+            first_pages.clear()
+            wiped += 1
+        if answer.key in stored:
+            continue
+        stored.add(answer.key)
+        if answer.kind == "search":
+            first_pages.add(_first_page_of(answer.path))
+        elif _first_page_of(answer.path) in first_pages:
+            continue  # read ahead with its first page since the last wipe
+        modelled += 1
+    queries = engine_queries - measured + modelled
+    return {"engine_queries": queries, "search_queries": modelled, "wipes": len(moments)}
+
+
+def _upload_completions(answers: list[Answer]) -> list[float]:
+    """When each accepted upload's job completed (the request's time when the completion is unknown)."""
+    return sorted(answer.at if answer.done_at is None else answer.done_at for answer in answers
+                  if answer.kind == "upload" and 200 <= answer.status < 300)
+
+
+def _search_wipes(answers: list[Answer]) -> list[float]:
+    """When an operator invalidated the search type."""
+    return sorted(answer.at for answer in answers if answer.kind == "invalidate" and 200 <= answer.status < 300
+                  and answer.path.rstrip("/").endswith("/search"))
 
 
 def _any_between(moments: list[float], start: float, end: float) -> bool:

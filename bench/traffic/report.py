@@ -57,6 +57,13 @@ def render(results: dict) -> str:
         f"-{results['engine_reduction_pct']} % (ideal cache that never invalidates and reads one page ahead: "
         f"-{results['ideal_reduction_pct']} %, {engine['distinct_keys']} requests reach the engine, "
         f"{engine['distinct_searches']} of them searches)",
+        f"the same less the uploads' own queries ({results['answering_queries']['uploads_own']}, the same in "
+        f"every replay): {results['answering_queries']['cached']} against {results['answering_queries']['uncached']}"
+        f": -{results['answering_queries']['reduction_pct']} % (ideal: "
+        f"-{results['answering_queries']['ideal_reduction_pct']} %)",
+        f"the reference design's invalidation (every upload wipes every cached search), modelled on this trace: "
+        f"{results['total_invalidation_model']['engine_queries']} queries: "
+        f"-{results['total_invalidation_model']['reduction_pct']} %",
         f"engine CPU: {engine['cached_cpu_s']} s cached, {engine['uncached_cpu_s']} s uncached "
         f"(-{results['engine_cpu_total_reduction_pct']} % in all); the uploads alone cost {engine['write_cpu_s']} s "
         f"({engine['writes']['lines']} lines), so answering cost {engine['cached_read_cpu_s']} s against "

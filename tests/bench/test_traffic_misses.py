@@ -1,6 +1,6 @@
 """bench/traffic: why each search reached the engine, judged by the answers it got."""
 
-from bench.traffic.ideal import search_misses, unchanged_misses_by_cause
+from bench.traffic.ideal import search_misses, total_invalidation_queries, unchanged_misses_by_cause
 from bench.traffic.replay import Answer
 
 
@@ -64,3 +64,39 @@ def test_an_upload_counts_from_when_its_job_completed():
         answer(4, "HIT", same),
     ]
     assert unchanged_misses_by_cause(answers) == {"operator": 0, "upload": 1, "expired": 0}
+
+
+def page(at: float, x_cache: str, query: str, *, cursor: str = "") -> Answer:
+    """A search answer as the replay records it: the first page, or the second when `cursor` is given."""
+    path = f"/api/search?q={query}" + (f"&cursor={cursor}" if cursor else "")
+    return Answer("user0", "search_page2" if cursor else "search", 200, x_cache, f"cache:search:{query}:{cursor}",
+                  0.01, at, path, (1, "p"))
+
+
+def test_the_reference_designs_invalidation_recomputes_every_search_asked_again_after_an_upload():
+    answers = [
+        page(0, "MISS", "disk"),
+        page(1, "HIT", "disk", cursor="c1"),              # read ahead with its first page: no query in either
+        page(2, "HIT", "disk"),
+        sent(3, "upload", "/api/upload", status=202, done_at=5),
+        page(4, "HIT", "disk"),                           # the job has not completed: still stored
+        page(6, "HIT", "disk"),                           # the precise check kept it; a wipe would not have
+        page(7, "HIT", "disk", cursor="c1"),              # read ahead again with that first page
+        sent(8, "invalidate", "/api/cache/invalidate/dashboard"),
+        page(9, "HIT", "disk"),                           # another type's invalidation leaves searches
+        sent(10, "upload", "/api/upload", status=400),    # a refused upload wrote nothing
+        page(11, "HIT", "disk"),
+        sent(12, "invalidate", "/api/cache/invalidate/search"),
+        page(13, "MISS", "disk", cursor="c1"),            # its first page was wiped: not read ahead
+        page(14, "MISS", "cpu"),
+    ]
+    model = total_invalidation_queries(list(reversed(answers)), engine_queries=10)
+    # The replay's 3 misses were 3 of its 10 queries; the model's searches: disk, disk after the upload,
+    # the second page after the operator's wipe, cpu.
+    assert model == {"engine_queries": 10 - 3 + 4, "search_queries": 4, "wipes": 2}
+
+
+def test_the_reference_model_never_expires_an_entry():
+    answers = [page(0, "MISS", "disk"), page(1, "MISS", "disk"), page(2, "MISS", "cpu")]
+    assert total_invalidation_queries(answers, engine_queries=3) == {"engine_queries": 2, "search_queries": 2,
+                                                                     "wipes": 0}
