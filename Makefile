@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt requirements-dev.txt 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: run test test-at test-slow test-topologies test-e2e chromium angular-client angular-build lint bench bench-ingest bench-traffic clean
+.PHONY: run test test-at test-slow test-topologies test-e2e chromium angular-client angular-build lint bench bench-ingest bench-traffic bench-traffic-live clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -78,6 +78,12 @@ bench-ingest: $(STAMP)
 # A compressed day of the Angular client's traffic, replayed cached and uncached (bench/traffic/).
 bench-traffic: $(STAMP)
 	DEBUG=$${DEBUG-1} $(PY) -m bench.traffic
+
+# The same model once against a logdash already running (`make run` in another terminal, same checkout
+# and environment): `make bench-traffic-live [URL=http://127.0.0.1:8000]`. It writes to that server's data.
+URL ?= http://127.0.0.1:8000
+bench-traffic-live: $(STAMP)
+	DEBUG=$${DEBUG-1} $(PY) -m bench.traffic.live $(URL)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

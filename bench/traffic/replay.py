@@ -137,15 +137,16 @@ def send(base: str, token: str, event: Event,
     return kind, path, status, headers, answer
 
 
-def replay(base: str, model: TrafficModel, trace: list[Event]) -> list[Answer]:
+def replay(base: str, model: TrafficModel, trace: list[Event], *, tokens: dict[str, str] | None = None) -> list[Answer]:
     """Send every event at its time; return every answer, in the order they came.
 
-    A second page whose first page had no `next_cursor` (the last page, or an error) is not asked.
+    Each actor logs in once first, unless `tokens` already holds its token. A second page whose
+    first page had no `next_cursor` (the last page, or an error) is not asked.
     """
     by_actor: dict[str, list[Event]] = defaultdict(list)
     for event in trace:
         by_actor[event.actor].append(event)
-    tokens = {actor: log_in(base, actor) for actor in by_actor}
+    tokens = {actor: (tokens or {}).get(actor) or log_in(base, actor) for actor in by_actor}
     answers: list[Answer] = []
     uploads: dict[int, Answer] = {}  # the id of an upload made -> the answer that made it
     lock = threading.Lock()
