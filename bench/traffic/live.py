@@ -11,8 +11,9 @@ sent meanwhile, and the fewest an ideal cache would have sent for the same reque
 Run it from the checkout the server runs from, with the same environment (`DATABASE_URL`): it
 creates the simulated users in that database (`traffic-user0`, ..., without a usable password) and
 gives them their tokens there, as `make run` lets one address log in only 10 times a minute. The
-queries are read from the server's /metrics (`logdash_search_query_seconds_count`, every query of
-all its processes), which answers loopback addresses, or `--metrics-token`. It leaves its uploads
+queries are read from the server's /metrics (`logdash_search_query_seconds_count`: every search its
+processes ran, the jobs' included; not the counts and deletes of an upload's own bookkeeping), which
+answers loopback addresses, or `--metrics-token`. It leaves its uploads
 indexed, and the operators' invalidations empty the cache types they name.
 """
 
@@ -116,7 +117,7 @@ def render(results: dict) -> str:
         "",
         f"{results['events']} events in {results['seconds']} s; {results['reads']} reads answered "
         f"({', '.join(f'{outcome} {count}' for outcome, count in results['read_outcomes'].items())})",
-        f"search-engine queries the server sent meanwhile (its /metrics; uploads' own queries and anyone else's "
+        f"search-engine queries the server ran meanwhile (its /metrics: the jobs' searches and anyone else's "
         f"traffic included): {results['engine_queries']:.0f}, against one a read uncached: "
         f"-{results['reduction_vs_one_query_per_read_pct']} %",
         f"an ideal cache that never invalidates and reads one page ahead: {results['ideal_engine_queries']} "
