@@ -146,7 +146,8 @@ def replay(base: str, model: TrafficModel, trace: list[Event], *, tokens: dict[s
     by_actor: dict[str, list[Event]] = defaultdict(list)
     for event in trace:
         by_actor[event.actor].append(event)
-    tokens = {actor: (tokens or {}).get(actor) or log_in(base, actor) for actor in by_actor}
+    given = tokens or {}
+    tokens = {actor: given.get(actor) or log_in(base, actor) for actor in by_actor}
     answers: list[Answer] = []
     uploads: dict[int, Answer] = {}  # the id of an upload made -> the answer that made it
     lock = threading.Lock()
