@@ -18,6 +18,11 @@ def ratio(value: float, baseline: float) -> float:
     return round(value / baseline, 2) if baseline else float("nan")
 
 
+def reduction(value: float, baseline: float) -> float:
+    """How much smaller `value` is than `baseline`, in percent with one decimal (0 for no baseline)."""
+    return round(100 * (1 - value / baseline), 1) if baseline else 0.0
+
+
 def paired_ratio(values: list[float], baselines: list[float]) -> float:
     """The median of each round's value over the baseline measured in the same round.
 

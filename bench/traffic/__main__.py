@@ -26,7 +26,7 @@ import django
 
 django.setup()
 
-from bench.measure import percentile  # noqa: E402
+from bench.measure import percentile, reduction  # noqa: E402
 from bench.traffic import ideal, report  # noqa: E402
 from bench.traffic.model import LOGHUB, Event, TrafficModel, build_trace, search_vocabulary  # noqa: E402
 from bench.traffic.replay import call, log_in, multipart, replay  # noqa: E402
@@ -211,9 +211,6 @@ def summarise(model: TrafficModel, trace: list[Event], token: dict, runs: dict, 
     hit_p99, idle_p99 = percentile(cached["probe_under_load"], 0.99), percentile(cached["idle"], 0.99)
     replay_hits = [answer.seconds for answer in cached["answers"]
                    if answer.kind == "dashboard" and answer.x_cache == "HIT"]
-
-    def reduction(with_cache: float, without: float) -> float:
-        return round(100 * (1 - with_cache / without), 1) if without else 0.0
 
     misses = ideal.search_misses(cached["answers"])
     unchanged = ideal.unchanged_misses_by_cause(cached["answers"])

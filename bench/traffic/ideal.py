@@ -24,13 +24,23 @@ def _first_page_of(path: str) -> str:
     return f"{url.path}?{urllib.parse.urlencode(params)}"
 
 
-def first_sightings(answers: list[Answer]) -> Counter[str]:
-    """How many requests of each kind the model cache sends to the engine, in the order they were sent."""
+def first_sightings(answers: list[Answer], *, wipes: list[float] | None = None,
+                    kinds: tuple[str, ...] = CACHED_KINDS) -> Counter[str]:
+    """How many requests of each kind the model cache sends to the engine, in the order they were sent.
+
+    `wipes`: the moments the model cache is emptied (none for the ideal cache).
+    """
+    moments = sorted(wipes or ())
+    wiped = 0
     seen: set[str] = set()
     first_pages: set[str] = set()
     distinct: Counter[str] = Counter()
     for answer in sorted(answers, key=lambda answer: answer.at):
-        if answer.kind not in CACHED_KINDS or not answer.key or answer.key in seen:
+        while wiped < len(moments) and moments[wiped] <= answer.at:
+            seen.clear()
+            first_pages.clear()
+            wiped += 1
+        if answer.kind not in kinds or not answer.key or answer.key in seen:
             continue
         seen.add(answer.key)
         if answer.kind == "search":
@@ -131,34 +141,17 @@ def unchanged_misses_by_cause(answers: list[Answer]) -> dict[str, int]:
 def total_invalidation_queries(answers: list[Answer], engine_queries: int) -> dict[str, float]:
     """The engine queries of this replay had every upload wiped every cached search, as the reference design did.
 
-    A model on the recorded requests: the searches (first pages, and second pages not read ahead)
-    go through a model cache that an upload's completion or an operator's invalidation of the search
-    type empties, and that never expires; the replay's other queries are counted as they were.
-    It tells how much of the gap between the reference design and the ideal cache the precise
-    upload check closes.
+    A model on the recorded requests: the searches go through the model cache of `first_sightings`,
+    emptied when an upload's job completes or an operator invalidates the search type; the replay's
+    other queries are counted as they were. It tells how much of the gap between the reference
+    design and the ideal cache the precise upload check closes.
     """
-    searched = sorted((answer for answer in answers if answer.kind in ("search", "search_page2") and answer.key
-                       and answer.status == 200), key=lambda answer: answer.at)
-    measured = sum(answer.x_cache == "MISS" for answer in searched)
-    moments = sorted(_upload_completions(answers) + _search_wipes(answers))
-    stored: set[str] = set()
-    first_pages: set[str] = set()
-    modelled = wiped = 0
-    for answer in searched:
-        while wiped < len(moments) and moments[wiped] <= answer.at:
-            stored.clear()
-            first_pages.clear()
-            wiped += 1
-        if answer.key in stored:
-            continue
-        stored.add(answer.key)
-        if answer.kind == "search":
-            first_pages.add(_first_page_of(answer.path))
-        elif _first_page_of(answer.path) in first_pages:
-            continue  # read ahead with its first page since the last wipe
-        modelled += 1
-    queries = engine_queries - measured + modelled
-    return {"engine_queries": queries, "search_queries": modelled, "wipes": len(moments)}
+    kinds = ("search", "search_page2")
+    measured = sum(1 for answer in answers if answer.kind in kinds and answer.key and answer.x_cache == "MISS")
+    moments = _upload_completions(answers) + _search_wipes(answers)
+    modelled = sum(first_sightings(answers, wipes=moments, kinds=kinds).values())
+    return {"engine_queries": engine_queries - measured + modelled, "search_queries": modelled,
+            "wipes": len(moments)}
 
 
 def _upload_completions(answers: list[Answer]) -> list[float]:

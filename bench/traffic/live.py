@@ -38,6 +38,7 @@ django.setup()
 
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
+from bench.measure import reduction  # noqa: E402
 from bench.traffic import ideal, report  # noqa: E402
 from bench.traffic.model import LOGHUB, Event, TrafficModel, build_trace  # noqa: E402
 from bench.traffic.replay import Answer, replay  # noqa: E402
@@ -57,12 +58,10 @@ def provision(actors: set[str]) -> dict[str, str]:
     tokens = {}
     for actor in sorted(actors):
         user, made = get_user_model().objects.get_or_create(username=f"{USERNAME_PREFIX}{actor}")
-        staff = not actor.startswith("user")
-        if made or user.is_staff != staff or not user.is_active:
-            if made:
-                user.set_unusable_password()
-            user.is_staff, user.is_active = staff, True
-            user.save()
+        if made:
+            user.set_unusable_password()
+        user.is_staff, user.is_active = not actor.startswith("user"), True
+        user.save()
         tokens[actor] = Token.objects.get_or_create(user=user)[0].key
     return tokens
 
@@ -101,18 +100,14 @@ def summarise(model: TrafficModel, trace: list[Event], answers: list[Answer], en
         "reads": reads, "read_outcomes": dict(sorted(outcomes.items())),
         "engine_queries": engine_queries, "ideal_engine_queries": ideal_queries,
         # Uncached, each read costs the engine one query: the baseline make bench-traffic measures.
-        "reduction_vs_one_query_per_read_pct": round(100 * (1 - engine_queries / reads), 1) if reads else 0.0,
-        "ideal_reduction_pct": round(100 * (1 - ideal_queries / reads), 1) if reads else 0.0,
+        "reduction_vs_one_query_per_read_pct": reduction(engine_queries, reads),
+        "ideal_reduction_pct": reduction(ideal_queries, reads),
         "search_misses": ideal.search_misses(answers),
     }
 
 
 def render(results: dict) -> str:
-    lines = ["", "== traffic model ==", json.dumps(results["model"]), "",
-             "| endpoint | requests | errors | hit % | p50 ms | p99 ms |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
-    for kind, row in results["endpoints"].items():
-        lines.append(f"| {kind} | {row['requests']} | {row['errors']} | {row['hit_ratio_pct']} | {row['p50_ms']} | "
-                     f"{row['p99_ms']} |")
+    lines = report.endpoint_table(results["model"], results["endpoints"])
     lines += [
         "",
         f"{results['events']} events in {results['seconds']} s; {results['reads']} reads answered "

@@ -41,15 +41,24 @@ def by_kind(answers: list[Answer]) -> dict[str, dict]:
     return summary
 
 
-def render(results: dict) -> str:
-    cached, uncached = results["cached"]["endpoints"], results["uncached"]["endpoints"]
-    lines = ["", "== traffic model ==", json.dumps(results["model"]), "",
-             "| endpoint | requests | errors | hit % | p50 ms | p99 ms | uncached p50 ms | uncached p99 ms |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+def endpoint_table(model: dict, cached: dict[str, dict], uncached: dict[str, dict] | None = None) -> list[str]:
+    """The model's parameters, then a row per endpoint (with the uncached replay's latencies when given)."""
+    extra = " uncached p50 ms | uncached p99 ms |" if uncached is not None else ""
+    lines = ["", "== traffic model ==", json.dumps(model), "",
+             "| endpoint | requests | errors | hit % | p50 ms | p99 ms |" + extra,
+             "| --- | ---: | ---: | ---: | ---: | ---: |" + (" ---: | ---: |" if extra else "")]
     for kind, row in cached.items():
-        other = uncached.get(kind, {})
-        lines.append(f"| {kind} | {row['requests']} | {row['errors']} | {row['hit_ratio_pct']} | {row['p50_ms']} | "
-                     f"{row['p99_ms']} | {other.get('p50_ms', '-')} | {other.get('p99_ms', '-')} |")
+        line = (f"| {kind} | {row['requests']} | {row['errors']} | {row['hit_ratio_pct']} | {row['p50_ms']} | "
+                f"{row['p99_ms']} |")
+        if uncached is not None:
+            other = uncached.get(kind, {})
+            line += f" {other.get('p50_ms', '-')} | {other.get('p99_ms', '-')} |"
+        lines.append(line)
+    return lines
+
+
+def render(results: dict) -> str:
+    lines = endpoint_table(results["model"], results["cached"]["endpoints"], results["uncached"]["endpoints"])
     engine = results["engine"]
     lines += [
         "",
